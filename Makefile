@@ -1,0 +1,62 @@
+# Hearth — `make run` to try it, `make test` to check it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HEARTH := $(BIN)/hearth
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint fmt check-migrations migrate demo serve worker clean bench
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python requirements.txt pyproject.toml
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+var/keyring.json: $(VENV)/.installed
+	$(HEARTH) keys init
+
+migrate: $(VENV)/.installed var/keyring.json
+	$(HEARTH) migrate --no-input
+
+demo: migrate
+	$(HEARTH) demo
+
+## Set up everything and serve the demo practice on http://127.0.0.1:8000
+run: demo
+	$(HEARTH) serve --host $(HOST) --port $(PORT)
+
+serve: migrate
+	$(HEARTH) serve --host $(HOST) --port $(PORT)
+
+worker: migrate
+	$(HEARTH) worker
+
+## Gates: lint, format, types, migrations
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(HEARTH) makemigrations --check --dry-run
+
+fmt: $(VENV)/.installed-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## The whole suite (gates first). PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set.
+test: lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed-dev
+	@echo "Benchmarks live under bench/; see BENCHMARKS.md for each command."
+
+clean:
+	rm -rf $(VENV) var/static .pytest_cache .mypy_cache .ruff_cache

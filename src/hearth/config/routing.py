@@ -1,0 +1,5 @@
+"""WebSocket routes. Each domain adds its consumers here (calls, messaging, alerts)."""
+
+from typing import Any
+
+websocket_urlpatterns: list[Any] = []

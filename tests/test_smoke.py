@@ -1,0 +1,14 @@
+from hearth.accounts.personas import Cast
+
+
+def test_home_redirects_anonymous_to_sign_in(client) -> None:
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_home_for_each_role(cast: Cast, as_persona) -> None:
+    for key in ["alice", "tom", "sam", "ada", "cora", "olive"]:
+        response = as_persona(key).get("/")
+        assert response.status_code == 200, key
+        assert cast.users[key].get_short_name() in response.content.decode()
