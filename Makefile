@@ -51,9 +51,14 @@ fmt: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## The whole suite (gates first). PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set.
+## The whole suite (gates first). PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set;
+## then, on PostgreSQL, the tests marked both_databases once more on SQLite.
 test: lint
 	$(BIN)/pytest $(PYTEST_ARGS)
+	@if [ -n "$$DATABASE_URL" ]; then \
+	  echo "== tests marked both_databases, again on SQLite"; \
+	  env -u DATABASE_URL HEARTH_TEST_DB=sqlite $(BIN)/pytest -m both_databases; \
+	fi
 
 bench: $(VENV)/.installed-dev
 	@echo "Benchmarks live under bench/; see BENCHMARKS.md for each command."

@@ -7,15 +7,18 @@ Outside CI a test needing PostgreSQL, Redis or Chromium skips when it is missing
 from __future__ import annotations
 
 import base64
+import importlib
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection
 from django.test import Client
+from pytest_django import DjangoDbBlocker
 
 from hearth.accounts.personas import Cast, personas_ensure
 from hearth.governance.crypto import reset_keyring_cache
@@ -36,7 +39,8 @@ def need(component: str, available: bool, why: str = "") -> None:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    if IN_CI and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+    second_pass = os.environ.get("HEARTH_TEST_DB") == "sqlite"  # see `make test`
+    if IN_CI and not second_pass and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise pytest.UsageError("CI=true needs DATABASE_URL pointing at PostgreSQL")
     if IN_CI and not os.environ.get("REDIS_URL"):
         raise pytest.UsageError("CI=true needs REDIS_URL")
@@ -58,6 +62,16 @@ def _test_keyring(settings: object) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: object) -> None:
+    """Argon2 is deliberately slow; tests hash with a fast hasher, and
+    tests/accounts checks that the production setting really uses Argon2."""
+    settings.PASSWORD_HASHERS = [  # type: ignore[attr-defined]
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        *django_settings.PASSWORD_HASHERS,
+    ]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
     """Rate limits and used TOTP codes live in the cache: start every test clean."""
     from django.core.cache import cache
@@ -65,6 +79,64 @@ def _fresh_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+_APPEND_ONLY = importlib.import_module("hearth.governance.migrations.0002_append_only")
+
+
+def audit_triggers_set(*, on: bool) -> None:
+    """Install (on) or drop (off) the database triggers that make the audit log
+    append-only, using the SQL of the migration that creates them."""
+    vendor = connection.vendor
+    with connection.cursor() as cursor:
+        if vendor == "postgresql":
+            cursor.execute(_APPEND_ONLY.POSTGRES_DOWN)
+            if on:
+                cursor.execute(_APPEND_ONLY.POSTGRES_UP, None)
+        elif vendor == "sqlite":
+            for statement in _APPEND_ONLY.SQLITE_DOWN + (_APPEND_ONLY.SQLITE_UP if on else []):
+                cursor.execute(statement)
+
+
+_FLUSHED_BY = pytest.StashKey[DjangoDbBlocker]()
+
+
+@pytest.fixture(autouse=True)
+def _transactional_flush_allowed(
+    request: pytest.FixtureRequest, django_db_blocker: DjangoDbBlocker
+) -> None:
+    """Note the tests that pytest-django will end with a flush (see the hook below)."""
+    names = set(request.fixturenames)
+    if request.node.get_closest_marker("django_db") or names & {"db", "transactional_db"}:
+        request.getfixturevalue("_django_db_helper")
+        if not connection.in_atomic_block:  # ordinary tests roll back instead of flushing
+            request.node.stash[_FLUSHED_BY] = django_db_blocker
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None]:
+    """Let the flush that ends a transactional test empty the audit log, then re-arm it.
+
+    pytest-django ends a ``transaction=True`` test by flushing every table, which the
+    append-only triggers rightly refuse. Before the fixtures are torn down (so before that
+    flush) the triggers are dropped; after, they are put back, so the next test meets the
+    database as migrated. (The chain head the flush removes comes back through the
+    governance app's ``post_migrate`` handler, which ``flush`` triggers.)
+    """
+    blocker = item.stash.get(_FLUSHED_BY, None)
+    if blocker is not None:
+        with blocker.unblock():
+            audit_triggers_set(on=False)
+    test_database = connection.settings_dict["NAME"]
+    try:
+        return (yield)
+    finally:
+        # After the last test the test database is gone (or kept, with --reuse-db): only
+        # touch the one this test used, never the database the settings name otherwise.
+        if blocker is not None and connection.settings_dict["NAME"] == test_database:
+            with blocker.unblock():
+                audit_triggers_set(on=True)
+                connection.close()
 
 
 @pytest.fixture

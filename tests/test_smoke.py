@@ -12,3 +12,9 @@ def test_home_for_each_role(cast: Cast, as_persona) -> None:
         response = as_persona(key).get("/")
         assert response.status_code == 200, key
         assert cast.users[key].get_short_name() in response.content.decode()
+
+
+def test_production_hashes_passwords_with_argon2() -> None:
+    from hearth.config import settings as production
+
+    assert production.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"

@@ -1,6 +1,11 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 
 from hearth.accounts.models import Invitation, Membership, Organisation, User
+
+# Django's own admin sign-in would give a full session for a password alone, with no
+# second factor and no lockout. Send it through allauth's sign-in instead.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 
 @admin.register(User)

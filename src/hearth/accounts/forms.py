@@ -34,11 +34,14 @@ class PasswordFieldsMixin(forms.Form):
                 self.add_error("password1", exc)
         return data
 
+    def _email_for_similarity(self) -> str:
+        return str(self.cleaned_data.get("email", ""))
+
     def _user_for_similarity(self) -> Any:
         from hearth.accounts.models import User
 
         return User(
-            email=self.cleaned_data.get("email", ""),
+            email=self._email_for_similarity(),
             full_name=self.cleaned_data.get("full_name", ""),
         )
 
@@ -46,6 +49,15 @@ class PasswordFieldsMixin(forms.Form):
 class InvitationAcceptForm(PasswordFieldsMixin):
     full_name = forms.CharField(max_length=200, label="Your full name")
     field_order = ["full_name", "password1", "password2"]
+
+    def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
+        # The address comes from the invitation, not the form, but the password
+        # must still not resemble it.
+        super().__init__(*args, **kwargs)
+        self.invited_email = email
+
+    def _email_for_similarity(self) -> str:
+        return self.invited_email
 
 
 class ClientRegistrationForm(PasswordFieldsMixin):

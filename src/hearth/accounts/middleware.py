@@ -8,9 +8,9 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
-from django.urls import reverse
 
 from hearth.accounts.models import STAFF_ROLES
 from hearth.accounts.selectors import memberships_of, user_has_totp
@@ -84,7 +84,8 @@ class SessionLifetimeMiddleware:
                 if _is_api(request):
                     return JsonResponse({"detail": reason}, status=401)
                 messages.info(request, reason)
-                return redirect(f"{reverse('account_login')}?next={request.path}")
+                # Encoded, and with the query string, so the page comes back as it was.
+                return redirect_to_login(request.get_full_path())
             if now - seen_at >= self.TOUCH_SECONDS or SEEN_AT_KEY not in session:
                 session[SEEN_AT_KEY] = now
         return self.get_response(request)
@@ -97,10 +98,12 @@ class SessionLifetimeMiddleware:
         staff = [m for m in memberships if m.role in STAFF_ROLES]
         if not staff:
             return int(settings.HEARTH_CLIENT_IDLE_MINUTES)
-        configured = [
-            m.organisation.staff_idle_minutes for m in staff if m.organisation.staff_idle_minutes
-        ]
-        return min(configured, default=settings.HEARTH_STAFF_IDLE_MINUTES)
+        # One session reaches every organisation the user works in, so the strictest
+        # applies; an organisation without its own setting keeps the platform default.
+        return min(
+            m.organisation.staff_idle_minutes or int(settings.HEARTH_STAFF_IDLE_MINUTES)
+            for m in staff
+        )
 
 
 class StaffMFAMiddleware:

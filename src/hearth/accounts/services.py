@@ -13,6 +13,9 @@ from django.utils import timezone
 from hearth.accounts.models import STAFF_ROLES, Invitation, Membership, Organisation, Role, User
 from hearth.governance.audit import audit_record
 
+EMAIL_TAKEN_CODE = "email_taken"
+EMAIL_TAKEN_MESSAGE = "An account with this email already exists."
+
 
 def _verified_email(user: User) -> None:
     EmailAddress.objects.update_or_create(
@@ -91,6 +94,12 @@ def invitation_accept(
         user = User.objects.create_user(invitation.email, password, full_name=full_name)
     elif user.email != invitation.email:
         raise ValidationError("This invitation was sent to a different email address.")
+    elif Membership.objects.filter(user=user, organisation=invitation.organisation).exists():
+        # One role per person per organisation: say so rather than fail on the constraint.
+        raise ValidationError(
+            f"You are already a member of {invitation.organisation.name}. Ask your service "
+            "admin to change your role instead."
+        )
     # Following the emailed link proves the address.
     _verified_email(user)
     membership = Membership.objects.create(
@@ -121,7 +130,9 @@ def client_register(
         raise ValidationError("This service does not take online registrations.")
     email = email.strip().lower()
     if User.objects.filter(email=email).exists():
-        raise ValidationError({"email": "An account with this email already exists."})
+        raise ValidationError(
+            {"email": ValidationError(EMAIL_TAKEN_MESSAGE, code=EMAIL_TAKEN_CODE)}
+        )
     user = User.objects.create_user(email, password, full_name=full_name)
     EmailAddress.objects.create(user=user, email=email, verified=False, primary=True)
     membership = Membership.objects.create(user=user, organisation=organisation, role=Role.CLIENT)

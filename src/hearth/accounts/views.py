@@ -1,4 +1,6 @@
+from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.models import EmailAddress
+from allauth.core import ratelimit
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,12 +14,18 @@ from hearth.accounts.models import Invitation, Role
 from hearth.accounts.notifications import send_invitation
 from hearth.accounts.selectors import invitation_by_token, organisation_by_slug, staff_of
 from hearth.accounts.services import (
+    EMAIL_TAKEN_CODE,
     client_register,
     invitation_accept,
     invitation_check,
     invitation_create,
     invitation_revoke,
 )
+
+
+def _is_email_taken(exc: ValidationError) -> bool:
+    errors = exc.error_dict.get("email", []) if hasattr(exc, "error_dict") else []
+    return any(error.code == EMAIL_TAKEN_CODE for error in errors)
 
 
 def _form_error(form: object, exc: ValidationError) -> None:
@@ -91,7 +99,11 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
             request, "accounts/invitation_invalid.html", {"error": exc.messages[0]}, status=410
         )
     signed_in_user = request.user if request.user.is_authenticated else None
-    form = InvitationAcceptForm(request.POST or None) if signed_in_user is None else None
+    form = (
+        InvitationAcceptForm(request.POST or None, email=invitation.email)
+        if signed_in_user is None
+        else None
+    )
     if request.method == "POST" and (form is None or form.is_valid()):
         try:
             invitation_accept(
@@ -125,6 +137,11 @@ def client_register_view(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No such service.")
     if not organisation.allow_client_self_registration:
         return render(request, "accounts/registration_closed.html", {"organisation": organisation})
+    if request.method == "POST":
+        # The public page creates accounts and client records: limit it like sign-up.
+        limited = ratelimit.consume_or_429(request, action="signup")
+        if limited is not None:
+            return limited
     form = ClientRegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -135,7 +152,15 @@ def client_register_view(request: HttpRequest, slug: str) -> HttpResponse:
                 full_name=form.cleaned_data["full_name"],
             )
         except ValidationError as exc:
-            _form_error(form, exc)
+            if not _is_email_taken(exc):
+                _form_error(form, exc)
+            else:
+                # Having an account with a therapy service is itself sensitive: answer
+                # exactly as for a new address, and tell the address's owner by email.
+                get_account_adapter(request).send_account_already_exists_mail(
+                    form.cleaned_data["email"]
+                )
+                return redirect(reverse("account_email_verification_sent"))
         else:
             address = EmailAddress.objects.get(user=user, email=user.email)
             address.send_confirmation(request, signup=True)

@@ -29,8 +29,10 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             .first()
         )
         now = timezone.now()
-        if token is None or token.revoked_at is not None:
-            raise exceptions.AuthenticationFailed("Invalid or revoked API token.")
+        if token is None:
+            raise exceptions.AuthenticationFailed("Invalid API token.")
+        if token.revoked_at is not None:
+            raise exceptions.AuthenticationFailed("This API token has been revoked.")
         if token.expires_at is not None and token.expires_at <= now:
             raise exceptions.AuthenticationFailed("This API token has expired.")
         if not token.membership.is_active or not token.membership.user.is_active:

@@ -10,6 +10,7 @@ from django.db import models
 from hearth.accounts.models import Membership
 
 TOKEN_PREFIX = "hth_"  # noqa: S105  (a label, not a secret)
+TOKEN_NAME_MAX_LENGTH = 100
 
 
 class Scope(models.TextChoices):
@@ -20,7 +21,7 @@ class Scope(models.TextChoices):
 
 class ApiToken(models.Model):
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="tokens")
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=TOKEN_NAME_MAX_LENGTH)
     prefix = models.CharField(max_length=12, help_text="First characters, to recognise it.")
     key_hash = models.CharField(max_length=64, unique=True)
     scopes = models.JSONField(default=list)

@@ -2,7 +2,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from hearth.accounts.models import Membership
+from hearth.accounts.models import CLINICIAN_ROLES, Membership, Organisation
 from hearth.clients.models import ClientRecord
 from hearth.governance.models import AuditEvent
 
@@ -53,6 +53,22 @@ class ClientRecordSerializer(serializers.ModelSerializer):
         if not self.context.get("clinical_text", False):
             data.pop("presenting_summary", None)
         return data
+
+    def validate_therapist_id(self, value: int | None) -> int | None:
+        # Checked here (not only in the service) so the error names the API's field.
+        organisation: Organisation = self.context["organisation"]
+        if value is not None and not (
+            Membership.objects.active()
+            .filter(organisation=organisation, user_id=value, role__in=CLINICIAN_ROLES)
+            .exists()
+        ):
+            raise serializers.ValidationError("Choose a therapist from this organisation.")
+        return value
+
+    def validate_presenting_summary(self, value: str) -> str:
+        if not self.context.get("clinical_text", False):
+            raise serializers.ValidationError("Your role does not write clinical text.")
+        return value
 
 
 class ClientRecordListSerializer(serializers.ModelSerializer):

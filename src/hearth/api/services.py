@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from hearth.accounts.models import Membership, Role
-from hearth.api.models import ApiToken, Scope
+from hearth.api.models import TOKEN_NAME_MAX_LENGTH, ApiToken, Scope
 from hearth.governance.audit import audit_record
 
 
@@ -24,6 +24,11 @@ def api_token_create(
     *, membership: Membership, name: str, scopes: list[str], days: int | None = 90
 ) -> tuple[ApiToken, str]:
     """Create a token; the key is returned once and only its hash is kept."""
+    name = name.strip()
+    if len(name) > TOKEN_NAME_MAX_LENGTH:
+        raise ValidationError(
+            {"name": f"Use at most {TOKEN_NAME_MAX_LENGTH} characters for the name."}
+        )
     if not scopes:
         raise ValidationError({"scopes": "Choose at least one scope."})
     refused = set(scopes) - scopes_allowed(membership)
@@ -32,7 +37,7 @@ def api_token_create(
     key, key_hash = ApiToken.new_key()
     token = ApiToken.objects.create(
         membership=membership,
-        name=name.strip() or "API token",
+        name=name or "API token",
         prefix=key[:10],
         key_hash=key_hash,
         scopes=sorted(scopes),

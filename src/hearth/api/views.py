@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, status
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework import exceptions, generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,6 +20,7 @@ from rest_framework.views import APIView
 from hearth.accounts.decorators import member_required
 from hearth.accounts.models import Role, User
 from hearth.api.models import ApiToken, Scope
+from hearth.api.permissions import IsMemberWithMFA
 from hearth.api.serializers import (
     AuditEventSerializer,
     ClientRecordListSerializer,
@@ -58,13 +61,11 @@ class MeView(APIView):
 
 
 def _therapist(record_data: dict[str, Any]) -> dict[str, Any]:
+    """The service takes a user; the serializer has already checked the id is a clinician
+    of this organisation."""
     if "therapist_id" in record_data:
         therapist_id = record_data.pop("therapist_id")
-        record_data["therapist"] = (
-            User.objects.filter(pk=therapist_id).first() if therapist_id else None
-        )
-        if therapist_id and record_data["therapist"] is None:
-            raise ValidationError({"therapist_id": "Choose a therapist from this organisation."})
+        record_data["therapist"] = User.objects.get(pk=therapist_id) if therapist_id else None
     return record_data
 
 
@@ -86,7 +87,11 @@ class ClientRecordListView(generics.GenericAPIView):
     )
     def post(self, request: Request) -> Response:
         membership = _membership(request)
-        serializer = ClientRecordSerializer(data=request.data)
+        context = {
+            "organisation": membership.organisation,
+            "clinical_text": membership.role != Role.SERVICE_ADMIN,
+        }
+        serializer = ClientRecordSerializer(data=request.data, context=context)
         serializer.is_valid(raise_exception=True)
         record = client_record_create(
             membership=membership,
@@ -113,7 +118,13 @@ class ClientRecordDetailView(APIView):
     def patch(self, request: Request, record_id: int) -> Response:
         membership = _membership(request)
         record = access_client_record(membership, record_id, purpose="edit_view")
-        serializer = ClientRecordSerializer(record, data=request.data, partial=True)
+        context = {
+            "organisation": membership.organisation,
+            "clinical_text": can_read_clinical_text(membership, record),
+        }
+        serializer = ClientRecordSerializer(
+            record, data=request.data, partial=True, context=context
+        )
         serializer.is_valid(raise_exception=True)
         record = client_record_update(
             membership=membership, record=record, **_therapist(dict(serializer.validated_data))
@@ -136,6 +147,34 @@ class AuditEventListView(generics.ListAPIView):
             object_type=params.get("object_type", ""),
             object_id=params.get("object_id", ""),
         )
+
+
+# --- The schema and its documentation page -------------------------------------------
+
+
+class SignInFirstMixin(APIView):
+    """Members only (session or token). A visitor who sent no credentials at all is sent
+    to the sign-in page, as any other page does; a bad token still gets a 401."""
+
+    permission_classes = [IsMemberWithMFA]
+
+    def handle_exception(self, exc: Exception) -> HttpResponseBase:  # type: ignore[override]
+        if isinstance(exc, exceptions.NotAuthenticated):
+            return redirect_to_login(self.request.get_full_path())
+        return super().handle_exception(exc)
+
+
+class ApiSchemaView(SignInFirstMixin, SpectacularAPIView):
+    """The OpenAPI document. It holds no data, but which endpoints a deployment offers
+    is for its members (and their tokens), like the rest of the site."""
+
+
+class ApiDocsView(SignInFirstMixin, SpectacularSwaggerSplitView):
+    """Swagger UI under the site's CSP: the page has no inline script or style; the
+    initialising script is served by this same view at ``?script``."""
+
+    template_name = "api/swagger_ui.html"
+    url_name = "api_schema"
 
 
 # --- Pages for managing one's own tokens --------------------------------------------

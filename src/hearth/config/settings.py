@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.humanize",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "channels",
@@ -38,6 +39,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
+    # Before allauth so that Hearth's layout wraps allauth's pages.
+    "hearth.web",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -45,8 +48,8 @@ INSTALLED_APPS = [
     "hearth.accounts",
     "hearth.governance",
     "hearth.clients",
+    "hearth.scheduling",
     "hearth.platform",
-    "hearth.web",
     "hearth.api",
 ]
 
@@ -139,7 +142,10 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ["email", "full_name"]},
+    },
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
@@ -197,7 +203,10 @@ SECURE_HSTS_SECONDS = envint("HEARTH_HSTS_SECONDS", 31536000) if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+# "same-origin": no URL ever leaves the site in a Referer header. Not "no-referrer":
+# under it Chromium sends `Origin: null` on same-origin form posts (Fetch spec), which
+# Django's CSRF origin check must refuse, so nobody could sign in.
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 CONTENT_SECURITY_POLICY = {

@@ -1,12 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from hearth.accounts import views as accounts_views
 from hearth.api import views as api_views
 from hearth.clients import views as clients_views
 from hearth.governance import views as governance_views
 from hearth.platform import views as platform_views
+from hearth.scheduling.urls import api_urlpatterns as scheduling_api_urls
 from hearth.web import views as web_views
 
 urlpatterns = [
@@ -39,8 +39,11 @@ urlpatterns = [
     path("governance/audit/export.csv", governance_views.audit_export, name="audit_export"),
     # API
     path("api/v1/", include("hearth.api.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("api/v1/", include(scheduling_api_urls)),
+    path("api/schema/", api_views.ApiSchemaView.as_view(), name="api_schema"),
+    # The split view serves its initialising script from /api/docs/?script, not inline,
+    # so the page works under the CSP's script-src 'self'.
+    path("api/docs/", api_views.ApiDocsView.as_view(), name="api_docs"),
     path("api-tokens/", api_views.api_tokens, name="api_tokens"),
     path(
         "api-tokens/<int:token_id>/revoke/",

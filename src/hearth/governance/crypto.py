@@ -10,9 +10,10 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import secrets
+import threading
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -21,6 +22,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 PREFIX = "hearth:v1:"
 NONCE_BYTES = 12
+# A key id is written into every stored value between colons, so it cannot hold one.
+KEY_ID = re.compile(r"[A-Za-z0-9_.-]{1,32}")
 
 
 class DecryptionError(Exception):
@@ -75,6 +78,11 @@ def parse_keyring(text: str, *, source: str) -> Keyring:
             f"The keyring in {source} must be JSON like "
             '{"active": "k1", "keys": {"k1": "<base64 of 32 bytes>"}}'
         ) from exc
+    for key_id in keys:
+        if not KEY_ID.fullmatch(key_id):
+            raise ImproperlyConfigured(
+                f"Key id {key_id!r} in {source} must be 1-32 letters, digits, '.', '_' or '-'"
+            )
     if active not in keys:
         raise ImproperlyConfigured(f"The keyring in {source} has no key for active id {active!r}")
     for key_id, key in keys.items():
@@ -87,20 +95,51 @@ def keyring_path() -> Path:
     return Path(settings.HEARTH_KEYRING_PATH)
 
 
-@cache
-def get_keyring() -> Keyring:
+_cached: tuple[tuple[object, ...], Keyring] | None = None
+_cache_lock = threading.Lock()
+
+
+def _keyring_source() -> tuple[tuple[object, ...], str, Path | None]:
+    """What identifies the keyring's current version, where it comes from, and its file."""
     if settings.HEARTH_KEYRING:
-        return parse_keyring(settings.HEARTH_KEYRING, source="HEARTH_KEYRING")
+        return ("env", settings.HEARTH_KEYRING), "HEARTH_KEYRING", None
     path = keyring_path()
-    if not path.exists():
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
         raise ImproperlyConfigured(
             f"No encryption keyring: set HEARTH_KEYRING or create {path} with `hearth keys init`."
-        )
-    return parse_keyring(path.read_text(encoding="utf-8"), source=str(path))
+        ) from None
+    # A rewrite replaces the file (new inode), so this changes whenever the ring does.
+    return ("file", str(path), stat.st_ino, stat.st_mtime_ns, stat.st_size), str(path), path
+
+
+def get_keyring() -> Keyring:
+    """The keyring in use, re-read when its source changes.
+
+    A keyring file is checked (one ``stat``) on every call, so when ``hearth keys rotate
+    --new-key`` adds a key in another process, this one encrypts to the new key and reads
+    values already re-encrypted to it, without a restart.
+    """
+    global _cached
+    signature, source, path = _keyring_source()
+    cached = _cached
+    if cached is not None and cached[0] == signature:
+        return cached[1]
+    with _cache_lock:
+        try:
+            text = settings.HEARTH_KEYRING if path is None else path.read_text(encoding="utf-8")
+        except FileNotFoundError:  # removed since the stat
+            raise ImproperlyConfigured(f"The keyring file {path} disappeared") from None
+        ring = parse_keyring(text, source=source)
+        _cached = (signature, ring)
+    return ring
 
 
 def reset_keyring_cache() -> None:
-    get_keyring.cache_clear()
+    global _cached
+    with _cache_lock:
+        _cached = None
 
 
 def new_key() -> str:
@@ -113,6 +152,9 @@ def _write_keyring(path: Path, ring: dict[str, object]) -> None:
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(ring, handle, indent=2)
+        # On disk before the rename: a crash must not leave an empty keyring behind.
+        handle.flush()
+        os.fsync(handle.fileno())
     tmp.replace(path)  # atomic: a reader sees the old ring or the new one, never half
 
 

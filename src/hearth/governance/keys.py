@@ -23,8 +23,10 @@ def encrypted_columns() -> Iterator[tuple[type[models.Model], EncryptedTextField
 
 def _stale(model: type[models.Model], field: EncryptedTextField, active: str) -> models.QuerySet:
     # Cast to a plain text column so the filter sees the stored ciphertext, not plaintext.
+    # The base manager: a default manager that hides rows (archived, soft-deleted) would
+    # leave them under the old key, unreadable once that key is retired.
     return (
-        model._default_manager.annotate(_raw=Cast(field.name, output_field=models.TextField()))
+        model._base_manager.annotate(_raw=Cast(field.name, output_field=models.TextField()))
         .exclude(_raw__isnull=True)
         .exclude(_raw="")
         .exclude(_raw__startswith=f"{PREFIX}{active}:")
@@ -62,11 +64,12 @@ def keys_rotate(
     run carries on from the rows still under an old key. Rows are locked while a batch
     re-encrypts them so a concurrent edit cannot be overwritten with older text.
     """
-    ring = get_keyring()
     result = RotationResult()
     for model, field in encrypted_columns():
         label = f"{model._meta.label}.{field.name}"
         while max_batches is None or result.batches < max_batches:
+            # Per batch: if a key is added while this runs, carry on to the newest one.
+            ring = get_keyring()
             with transaction.atomic():
                 rows = list(
                     _stale(model, field, ring.active)
@@ -81,7 +84,7 @@ def keys_rotate(
                     old_keys.add(key_id_of(raw))
                     plain = ring.decrypt(raw, context=field.encryption_context)
                     # update() runs get_prep_value, which encrypts under the active key.
-                    model._default_manager.filter(pk=pk).update(**{field.name: plain})
+                    model._base_manager.filter(pk=pk).update(**{field.name: plain})
                 audit_record(
                     actor=None,
                     action="keys.rotate_batch",

@@ -1,4 +1,6 @@
 import csv
+import json
+from datetime import datetime
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -48,6 +50,20 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     )
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula. Actor emails and
+# user agents are chosen by whoever acts, so such a cell is quoted (OWASP CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    text = json.dumps(value, sort_keys=True) if isinstance(value, dict | list) else str(value)
+    return f"'{text}" if text.startswith(_FORMULA_START) else text
+
+
 class _Echo:
     def write(self, value: str) -> str:
         return value
@@ -72,7 +88,7 @@ def audit_export(request: HttpRequest) -> HttpResponseBase:
     def rows():
         yield writer.writerow(CSV_COLUMNS)
         for event in events.iterator(chunk_size=1000):  # type: ignore[attr-defined]
-            yield writer.writerow([getattr(event, c) for c in CSV_COLUMNS])
+            yield writer.writerow([_csv_cell(getattr(event, c)) for c in CSV_COLUMNS])
 
     response = StreamingHttpResponse(rows(), content_type="text/csv")
     response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'

@@ -56,23 +56,28 @@ class HeartbeatWorker(Worker):
     def _beat_forever(self) -> None:
         period = settings.HEARTH_WORKER_HEARTBEAT_SECONDS
         try:
-            while not self._stopped.is_set():
+            while not self._stopped.wait(period):
                 try:
                     close_old_connections()
                     heartbeat_beat(worker_id=self.worker_id, started_at=self._started_at)
                 except Exception:
                     logger.exception("worker heartbeat failed")
-                self._stopped.wait(period)
         finally:
             connection.close()
 
     def run(self) -> None:
+        # The first beat is written before any task runs, so /healthz sees the worker
+        # as soon as it has started, not one period later.
+        heartbeat_beat(worker_id=self.worker_id, started_at=self._started_at)
         beat = threading.Thread(target=self._beat_forever, name="worker-heartbeat", daemon=True)
         beat.start()
         try:
             super().run()
         finally:
             self.stop()
+            # Wait for a beat in flight, or it could re-create the row deleted below and
+            # report a stopped worker as alive until the row goes stale.
+            beat.join(timeout=30)
             WorkerHeartbeat.objects.filter(worker_id=self.worker_id).delete()
             connection.close()
 

@@ -1,6 +1,7 @@
 from argparse import ArgumentParser
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from hearth.governance.crypto import (
@@ -41,6 +42,13 @@ class Command(BaseCommand):
             created = keyring_file_init(path)
             self.stdout.write(f"{'Created' if created else 'Kept existing'} keyring {path}")
         elif action == "add" or (action == "rotate" and options["new_key"]):
+            if settings.HEARTH_KEYRING:
+                # The file is not the keyring in use: a key added there would never be
+                # used, and a rotation "to" it would silently do nothing.
+                raise CommandError(
+                    "The keyring comes from HEARTH_KEYRING, not a file: add the new key "
+                    "there, make it active, restart, then run `hearth keys rotate`."
+                )
             if not path.exists():
                 raise CommandError(f"No keyring file at {path}; run `hearth keys init` first.")
             key_id = keyring_file_add_key(path)

@@ -1,0 +1,54 @@
+"""Demo and test schedules: services, working hours and profiles for the personas."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from django.db import transaction
+
+from hearth.accounts.models import CLINICIAN_ROLES, Membership, Organisation
+from hearth.scheduling.models import Modality, SchedulingPolicy, ServiceType, TherapistProfile
+
+ALL_REMOTE = [Modality.VIDEO, Modality.AUDIO, Modality.TELEPHONE, Modality.MESSAGING]
+SERVICES = [
+    # name, default, min, max, modalities, fee code
+    ("Assessment", 60, 45, 90, [*ALL_REMOTE, Modality.IN_PERSON], "ASMT"),
+    ("Treatment", 50, 30, 60, [*ALL_REMOTE, Modality.IN_PERSON], "TRT"),
+    ("Review", 30, 20, 45, [*ALL_REMOTE, Modality.IN_PERSON], "REV"),
+    ("Brief check-in", 15, 10, 20, [Modality.VIDEO, Modality.AUDIO, Modality.TELEPHONE], "CHK"),
+]
+
+
+@transaction.atomic
+def schedules_ensure(organisation: Organisation) -> dict[str, ServiceType]:
+    """Services, a policy, and Monday–Friday 09:00–17:00 for every clinician who has no
+    hours yet (idempotent)."""
+    SchedulingPolicy.objects.get_or_create(organisation=organisation)
+    services = {}
+    for name, default, low, high, modalities, fee in SERVICES:
+        services[name], _ = ServiceType.objects.get_or_create(
+            organisation=organisation,
+            name=name,
+            defaults={
+                "default_minutes": default,
+                "min_minutes": low,
+                "max_minutes": high,
+                "modalities": [str(m) for m in modalities],
+                "fee_code": fee,
+            },
+        )
+    for membership in Membership.objects.filter(
+        organisation=organisation, role__in=CLINICIAN_ROLES, is_active=True
+    ):
+        profile, created = TherapistProfile.objects.get_or_create(membership=membership)
+        if created:
+            profile.service_types.set(services.values())
+            for weekday in range(5):
+                profile.working_hours.create(
+                    weekday=weekday,
+                    start_time=time(9),
+                    end_time=time(17),
+                    modalities=[str(m) for m in ALL_REMOTE]
+                    + ([str(Modality.IN_PERSON)] if weekday == 1 else []),
+                )
+    return services

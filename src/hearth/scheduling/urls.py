@@ -1,0 +1,33 @@
+from django.urls import path
+
+from hearth.scheduling import api
+
+api_urlpatterns = [
+    path("slots/", api.SlotsView.as_view(), name="api_slots"),
+    path("appointments/", api.AppointmentListView.as_view(), name="api_appointments"),
+    path(
+        "appointments/<int:appointment_id>/",
+        api.AppointmentDetailView.as_view(),
+        name="api_appointment_detail",
+    ),
+    path(
+        "appointments/<int:appointment_id>/reschedule/",
+        api.RescheduleView.as_view(),
+        name="api_appointment_reschedule",
+    ),
+    path(
+        "appointments/<int:appointment_id>/cancel/",
+        api.CancelView.as_view(),
+        name="api_appointment_cancel",
+    ),
+    path(
+        "appointments/<int:appointment_id>/attendance/",
+        api.AttendanceView.as_view(),
+        name="api_appointment_attendance",
+    ),
+    path(
+        "appointments/<int:appointment_id>/confirm/",
+        api.ConfirmView.as_view(),
+        name="api_appointment_confirm",
+    ),
+]

@@ -1,0 +1,283 @@
+"""The permission walk: every route, every persona, the declared outcome.
+
+Each Hearth route must have a row in ROUTES saying what each persona gets. A new route
+without a row fails ``test_every_route_has_a_declared_rule``, so no clinical page or
+endpoint can ship without its access rule being stated and checked here.
+
+Outcomes: an HTTP status, or LOGIN (redirect to the sign-in page).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from hearth.accounts.models import Role
+from hearth.accounts.personas import Cast
+from hearth.accounts.services import invitation_create
+from hearth.api.services import api_token_create
+from hearth.platform.models import WorkerHeartbeat
+from hearth.scheduling.demo import schedules_ensure
+from hearth.scheduling.services import BookingRequest, appointment_book
+
+LOGIN = "login"
+PERSONAS = ["anon", "alice", "charlie", "tom", "theo", "sam", "ada", "cora", "olive"]
+STAFF_WITH_RECORDS = {"tom", "theo", "sam", "ada", "olive"}
+MEMBERS = [p for p in PERSONAS if p != "anon"]
+
+# Routes provided by well-kept libraries that carry their own access rules: allauth's
+# account pages (sign-in, MFA, sessions) and Django's admin (is_staff + superuser).
+# They are checked for "no server error, admin closed to ordinary users" below.
+LIBRARY_PREFIXES = ("accounts/", "admin/")
+
+
+def everyone(outcome: Any) -> dict[str, Any]:
+    return dict.fromkeys(PERSONAS, outcome)
+
+
+def members(outcome: Any, anon: Any = LOGIN, **overrides: Any) -> dict[str, Any]:
+    return {"anon": anon, **dict.fromkeys(MEMBERS, outcome), **overrides}
+
+
+def only(allowed: set[str], ok: Any = 200, other: Any = 403, anon: Any = LOGIN) -> dict[str, Any]:
+    return {"anon": anon, **{p: ok if p in allowed else other for p in MEMBERS}}
+
+
+@dataclass
+class Rule:
+    expect: dict[str, Any]
+    kwargs: Callable[[Cast, dict[str, Any]], dict[str, Any]] = lambda cast, extra: {}
+    query: Callable[[Cast, dict[str, Any]], str] = lambda cast, extra: ""
+    note: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def alice_record(cast: Cast, extra: dict[str, Any]) -> dict[str, Any]:
+    return {"record_id": cast.records["alice"].pk}
+
+
+# Alice is Tom's client; Sam supervises Tom; Ada administers Riverside; Theo and Olive
+# (another organisation) must not see her; clients and commissioners have no record pages.
+ALICE_RECORD_PAGE = {
+    "anon": LOGIN,
+    "alice": 403,
+    "charlie": 403,
+    "tom": 200,
+    "theo": 404,
+    "sam": 200,
+    "ada": 200,
+    "cora": 403,
+    "olive": 404,
+}
+ALICE_RECORD_API = {**ALICE_RECORD_PAGE, "anon": 401}
+SCHEDULING_API = only({"alice", "charlie", "tom", "theo", "sam", "ada", "olive"}, anon=401)
+
+
+def alice_appointment(cast: Cast, extra: dict[str, Any]) -> dict[str, Any]:
+    return {"appointment_id": extra["appointment"].pk}
+
+
+# Alice's appointment with Tom: Alice herself, Tom, his supervisor and the admin see it.
+ALICE_APPOINTMENT_API = {**ALICE_RECORD_API, "alice": 200, "charlie": 404}
+
+
+SCHEDULERS = {"alice", "charlie", "tom", "theo", "sam", "ada", "olive"}
+
+
+def post_only(roles: set[str]) -> dict[str, Any]:
+    """A GET to a POST-only endpoint: 405 for permitted roles (before any object is
+    fetched; object access is checked by the POST tests), 403 for others."""
+    return only(roles, ok=405, anon=401)
+
+
+ROUTES: dict[str, Rule] = {
+    "home": Rule(members(200)),
+    "healthz": Rule(everyone(200), note="public liveness, no data"),
+    "organisation_choose": Rule(members(200)),
+    "account_settings": Rule(members(200)),
+    "staff_list": Rule(only({"ada"})),
+    "invitation_revoke": Rule(
+        only({"ada"}, ok=405),
+        kwargs=lambda cast, extra: {"invitation_id": extra["invitation"].pk},
+        note="POST only",
+    ),
+    "invitation_accept": Rule(
+        everyone(200),
+        kwargs=lambda cast, extra: {"token": extra["invitation_token"]},
+        note="the token is the credential",
+    ),
+    "client_register": Rule(everyone(200), kwargs=lambda cast, extra: {"slug": "riverside"}),
+    "client_list": Rule(only(STAFF_WITH_RECORDS)),
+    "client_create": Rule(only(STAFF_WITH_RECORDS)),
+    "client_detail": Rule(ALICE_RECORD_PAGE, kwargs=alice_record),
+    "client_edit": Rule(ALICE_RECORD_PAGE, kwargs=alice_record),
+    "my_record": Rule(only({"alice", "charlie"})),
+    "audit_log": Rule(only({"ada"})),
+    "audit_export": Rule(only({"ada"})),
+    "api_me": Rule(members(200, anon=401)),
+    "api_client_list": Rule(only(STAFF_WITH_RECORDS, anon=401)),
+    "api_client_detail": Rule(ALICE_RECORD_API, kwargs=alice_record),
+    "api_audit_events": Rule(only({"ada"}, anon=401)),
+    "api_schema": Rule(members(200), note="describes the API; holds no data"),
+    "api_docs": Rule(members(200)),
+    "api_slots": Rule(
+        # Olive's organisation does not offer Riverside's service: a specific 400.
+        {**SCHEDULING_API, "olive": 400},
+        query=lambda cast, extra: f"?service_type={extra['service'].pk}&modality=video&days=7",
+    ),
+    "api_appointments": Rule(SCHEDULING_API),
+    "api_appointment_detail": Rule(ALICE_APPOINTMENT_API, kwargs=alice_appointment),
+    "api_appointment_reschedule": Rule(post_only(SCHEDULERS), kwargs=alice_appointment),
+    "api_appointment_cancel": Rule(post_only(SCHEDULERS), kwargs=alice_appointment),
+    "api_appointment_attendance": Rule(
+        post_only({"tom", "theo", "sam", "olive"}), kwargs=alice_appointment
+    ),
+    "api_appointment_confirm": Rule(
+        post_only({"tom", "theo", "sam", "ada", "olive"}), kwargs=alice_appointment
+    ),
+    "api_tokens": Rule(only(STAFF_WITH_RECORDS)),
+    "api_token_revoke": Rule(
+        only(STAFF_WITH_RECORDS, ok=405),
+        kwargs=lambda cast, extra: {"token_id": extra["token"].pk},
+        note="POST only",
+    ),
+}
+
+
+def _walk(patterns: list[Any], prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern))
+        else:
+            yield prefix + str(entry.pattern), entry
+
+
+def hearth_routes() -> list[tuple[str, URLPattern]]:
+    return [
+        (route, pattern)
+        for route, pattern in _walk(get_resolver().url_patterns)
+        if not route.startswith(LIBRARY_PREFIXES)
+        or pattern.callback.__module__.startswith("hearth")
+    ]
+
+
+def test_every_route_has_a_declared_rule() -> None:
+    missing = [
+        f"{route} (name={pattern.name!r})"
+        for route, pattern in hearth_routes()
+        if pattern.name not in ROUTES
+    ]
+    assert not missing, (
+        "Routes without a declared access rule — add them to ROUTES in "
+        f"tests/test_permission_walk.py: {missing}"
+    )
+    stale = set(ROUTES) - {pattern.name for _, pattern in hearth_routes()}
+    assert not stale, f"ROUTES names routes that no longer exist: {sorted(stale)}"
+
+
+def test_every_hearth_view_states_who_may_use_it() -> None:
+    """Page views carry a decorator from accounts.decorators; API views DRF permissions."""
+    unstated = []
+    for route, pattern in hearth_routes():
+        callback = pattern.callback
+        if not callback.__module__.startswith("hearth"):
+            continue
+        view_class = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
+        if view_class is not None and getattr(view_class, "permission_classes", None):
+            continue
+        if not hasattr(callback, "access_rule"):
+            unstated.append(route)
+    assert not unstated, f"Views without an access decorator: {unstated}"
+
+
+@pytest.fixture
+def walk_setup(cast: Cast) -> dict[str, Any]:
+    invitation, token = invitation_create(
+        organisation=cast.organisations["riverside"],
+        email="new.person@example.org",
+        role=Role.THERAPIST,
+        invited_by=cast.users["ada"],
+    )
+    api_token, _ = api_token_create(
+        membership=cast.memberships["tom"], name="walk", scopes=["clinical:read"]
+    )
+    WorkerHeartbeat.objects.create(
+        worker_id="walk",
+        hostname="test",
+        pid=1,
+        started_at=timezone.now(),
+        seen_at=timezone.now(),
+    )
+    services = schedules_ensure(cast.organisations["riverside"])
+    schedules_ensure(cast.organisations["northgate"])
+    appointment = appointment_book(
+        membership=cast.memberships["tom"],
+        request=BookingRequest(
+            client=cast.records["alice"],
+            therapist=cast.users["tom"],
+            service_type=services["Treatment"],
+            modality="video",
+            starts_at=datetime(2027, 1, 11, 10, tzinfo=UTC),
+        ),
+    )
+    return {
+        "invitation": invitation,
+        "invitation_token": token,
+        "token": api_token,
+        "service": services["Treatment"],
+        "appointment": appointment,
+    }
+
+
+def _client(cast: Cast, persona: str) -> Client:
+    client = Client()
+    if persona != "anon":
+        client.force_login(cast.users[persona])
+    return client
+
+
+def _outcome(response: Any) -> Any:
+    if response.status_code == 302 and "/accounts/login/" in response["Location"]:
+        return LOGIN
+    return response.status_code
+
+
+@pytest.mark.parametrize("name", sorted(ROUTES))
+def test_route_outcome_for_every_persona(name: str, cast: Cast, walk_setup: dict[str, Any]) -> None:
+    rule = ROUTES[name]
+    url = reverse(name, kwargs=rule.kwargs(cast, walk_setup)) + rule.query(cast, walk_setup)
+    got = {persona: _outcome(_client(cast, persona).get(url)) for persona in PERSONAS}
+    assert got == rule.expect, f"{name} ({url}): expected {rule.expect}, got {got}"
+
+
+def test_library_routes_do_not_fail_and_admin_is_closed(cast: Cast) -> None:
+    for route, _pattern in _walk(get_resolver().url_patterns):
+        if not route.startswith(LIBRARY_PREFIXES) or "<" in route or "(?P" in route:
+            continue
+        for persona in ("anon", "tom", "alice"):
+            response = _client(cast, persona).get("/" + route)
+            assert response.status_code < 500, (route, persona, response.status_code)
+            if route.startswith("admin/") and route != "admin/login/":
+                assert response.status_code in (302, 404), (route, persona)
+
+
+def test_denied_record_access_is_audited(cast: Cast) -> None:
+    from hearth.governance.models import AuditEvent
+
+    record_id = cast.records["alice"].pk
+    _client(cast, "theo").get(reverse("client_detail", kwargs={"record_id": record_id}))
+    denied = AuditEvent.objects.filter(
+        action="access.denied", object_type="client_record", object_id=str(record_id)
+    )
+    assert denied.filter(actor_id=cast.users["theo"].pk).exists()
+    _client(cast, "tom").get(reverse("client_detail", kwargs={"record_id": record_id}))
+    assert AuditEvent.objects.filter(
+        action="client_record.view", object_id=str(record_id), actor_id=cast.users["tom"].pk
+    ).exists()
