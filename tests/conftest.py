@@ -12,12 +12,15 @@ import json
 import os
 import shutil
 from collections.abc import Generator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 from pytest_django import DjangoDbBlocker
 
 from hearth.accounts.personas import Cast, personas_ensure
@@ -174,3 +177,59 @@ def as_persona(cast: Cast):  # type: ignore[no-untyped-def]
         return client
 
     return make
+
+
+@pytest.fixture
+def route_samples(cast: Cast) -> dict[str, Any]:
+    """One real object for every URL parameter, for the walks over all routes.
+
+    Alice's appointment with Tom exists, an invitation is pending, Tom has a token.
+    """
+    from hearth.accounts.models import Role
+    from hearth.accounts.services import invitation_create
+    from hearth.api.services import api_token_create
+    from hearth.platform.models import WorkerHeartbeat
+    from hearth.scheduling.demo import schedules_ensure
+    from hearth.scheduling.services import BookingRequest, appointment_book
+
+    invitation, invitation_token = invitation_create(
+        organisation=cast.organisations["riverside"],
+        email="new.person@example.org",
+        role=Role.THERAPIST,
+        invited_by=cast.users["ada"],
+    )
+    api_token, _ = api_token_create(
+        membership=cast.memberships["tom"], name="walk", scopes=["clinical:read"]
+    )
+    WorkerHeartbeat.objects.create(
+        worker_id="walk", hostname="test", pid=1, started_at=timezone.now(), seen_at=timezone.now()
+    )
+    services = schedules_ensure(cast.organisations["riverside"])
+    schedules_ensure(cast.organisations["northgate"])
+    appointment = appointment_book(
+        membership=cast.memberships["tom"],
+        request=BookingRequest(
+            client=cast.records["alice"],
+            therapist=cast.users["tom"],
+            service_type=services["Treatment"],
+            modality="video",
+            starts_at=datetime(2027, 1, 11, 10, tzinfo=UTC),
+        ),
+    )
+    return {
+        "invitation": invitation,
+        "invitation_token": invitation_token,
+        "token": api_token,
+        "service": services["Treatment"],
+        "appointment": appointment,
+        "kwargs": {
+            "record_id": cast.records["alice"].pk,
+            "invitation_id": invitation.pk,
+            "token": invitation_token,
+            "token_id": api_token.pk,
+            "appointment_id": appointment.pk,
+            "slug": "riverside",
+            "key": "not-a-real-key",
+            "uidb36": "1",
+        },
+    }

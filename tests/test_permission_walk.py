@@ -11,21 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import timezone
 
-from hearth.accounts.models import Role
 from hearth.accounts.personas import Cast
-from hearth.accounts.services import invitation_create
-from hearth.api.services import api_token_create
-from hearth.platform.models import WorkerHeartbeat
-from hearth.scheduling.demo import schedules_ensure
-from hearth.scheduling.services import BookingRequest, appointment_book
 
 LOGIN = "login"
 PERSONAS = ["anon", "alice", "charlie", "tom", "theo", "sam", "ada", "cora", "olive"]
@@ -142,6 +134,19 @@ ROUTES: dict[str, Rule] = {
     "api_appointment_confirm": Rule(
         post_only({"tom", "theo", "sam", "ada", "olive"}), kwargs=alice_appointment
     ),
+    "my_appointments": Rule(only({"alice", "charlie"})),
+    "appointment_book": Rule(only({"alice", "charlie"})),
+    # Alice's appointment: she, Tom, his supervisor and the admin may move or cancel it.
+    "appointment_reschedule": Rule(
+        {**ALICE_RECORD_PAGE, "alice": 200, "charlie": 404}, kwargs=alice_appointment
+    ),
+    "appointment_cancel": Rule(
+        {**ALICE_RECORD_PAGE, "alice": 200, "charlie": 404}, kwargs=alice_appointment
+    ),
+    "appointment_attendance": Rule(
+        only({"tom", "theo", "sam", "olive"}, ok=405), kwargs=alice_appointment, note="POST only"
+    ),
+    "calendar": Rule(only({"tom", "theo", "sam", "olive"})),
     "api_tokens": Rule(only(STAFF_WITH_RECORDS)),
     "api_token_revoke": Rule(
         only(STAFF_WITH_RECORDS, ok=405),
@@ -198,42 +203,8 @@ def test_every_hearth_view_states_who_may_use_it() -> None:
 
 
 @pytest.fixture
-def walk_setup(cast: Cast) -> dict[str, Any]:
-    invitation, token = invitation_create(
-        organisation=cast.organisations["riverside"],
-        email="new.person@example.org",
-        role=Role.THERAPIST,
-        invited_by=cast.users["ada"],
-    )
-    api_token, _ = api_token_create(
-        membership=cast.memberships["tom"], name="walk", scopes=["clinical:read"]
-    )
-    WorkerHeartbeat.objects.create(
-        worker_id="walk",
-        hostname="test",
-        pid=1,
-        started_at=timezone.now(),
-        seen_at=timezone.now(),
-    )
-    services = schedules_ensure(cast.organisations["riverside"])
-    schedules_ensure(cast.organisations["northgate"])
-    appointment = appointment_book(
-        membership=cast.memberships["tom"],
-        request=BookingRequest(
-            client=cast.records["alice"],
-            therapist=cast.users["tom"],
-            service_type=services["Treatment"],
-            modality="video",
-            starts_at=datetime(2027, 1, 11, 10, tzinfo=UTC),
-        ),
-    )
-    return {
-        "invitation": invitation,
-        "invitation_token": token,
-        "token": api_token,
-        "service": services["Treatment"],
-        "appointment": appointment,
-    }
+def walk_setup(route_samples: dict[str, Any]) -> dict[str, Any]:
+    return route_samples
 
 
 def _client(cast: Cast, persona: str) -> Client:

@@ -256,3 +256,21 @@ def test_session_writes_need_the_csrf_token(cast: Cast, csrf_client: Client) -> 
     )
     assert accepted.status_code == 201, accepted.content
     assert ClientRecord.objects.count() == before + 1
+
+
+def test_page_size_is_capped(cast, as_persona) -> None:
+    from hearth.clients.models import ClientRecord
+
+    riverside = cast.organisations["riverside"]
+    ClientRecord.objects.bulk_create(
+        ClientRecord(
+            organisation=riverside,
+            therapist=cast.users["tom"],
+            given_name=f"P{i}",
+            family_name="Page",
+        )
+        for i in range(205)
+    )
+    body = as_persona("tom").get("/api/v1/clients/?limit=100000").json()
+    assert body["count"] == 206
+    assert len(body["results"]) == 200

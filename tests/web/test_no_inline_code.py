@@ -16,10 +16,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from hearth.accounts.models import Role
 from hearth.accounts.personas import Cast
-from hearth.accounts.services import invitation_create
-from hearth.api.services import api_token_create
 
 # One persona of each role that sees different pages (Sam and Olive see what Tom sees).
 PERSONAS = [None, "alice", "tom", "ada", "cora"]
@@ -95,25 +92,8 @@ def page_urls(kwargs_for: dict[str, Any]) -> list[str]:
 
 
 @pytest.fixture
-def sample_kwargs(cast: Cast) -> dict[str, Any]:
-    invitation, invitation_token = invitation_create(
-        organisation=cast.organisations["riverside"],
-        email="someone.new@example.org",
-        role=Role.THERAPIST,
-        invited_by=cast.users["ada"],
-    )
-    token, _ = api_token_create(
-        membership=cast.memberships["tom"], name="walk", scopes=["clinical:read"]
-    )
-    return {
-        "record_id": cast.records["alice"].pk,
-        "invitation_id": invitation.pk,
-        "token": invitation_token,
-        "token_id": token.pk,
-        "slug": "riverside",
-        "key": "not-a-real-key",
-        "uidb36": "1",
-    }
+def sample_kwargs(route_samples: dict[str, Any]) -> dict[str, Any]:
+    return dict(route_samples["kwargs"])
 
 
 def test_no_page_has_inline_script_or_style(

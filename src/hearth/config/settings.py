@@ -240,6 +240,18 @@ EMAIL_HOST_PASSWORD = env("HEARTH_EMAIL_PASSWORD")
 EMAIL_USE_TLS = envbool("HEARTH_EMAIL_TLS", False)
 DEFAULT_FROM_EMAIL = env("HEARTH_FROM_EMAIL", "Hearth <no-reply@hearth.invalid>")
 
+# Absolute links in emails and texts sent by the worker (no request to take them from).
+HEARTH_SITE_URL = env("HEARTH_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# --- Text messages --------------------------------------------------------------------
+HEARTH_SMS_BACKEND = env("HEARTH_SMS_BACKEND", "file")
+HEARTH_SMS_FILE = env("HEARTH_SMS_FILE", str(VAR_DIR / "sms.jsonl"))
+HEARTH_TWILIO_ACCOUNT_SID = env("HEARTH_TWILIO_ACCOUNT_SID")
+HEARTH_TWILIO_AUTH_TOKEN = env("HEARTH_TWILIO_AUTH_TOKEN")
+HEARTH_TWILIO_FROM = env("HEARTH_TWILIO_FROM")
+HEARTH_TWILIO_BASE_URL = env("HEARTH_TWILIO_BASE_URL", "https://api.twilio.com")
+HEARTH_REMINDER_SECONDS = envint("HEARTH_REMINDER_SECONDS", 30)
+
 # --- API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -248,7 +260,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["hearth.api.permissions.IsMemberWithMFA"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "hearth.api.pagination.CappedLimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "hearth.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

@@ -7,6 +7,7 @@ from hearth.clients import views as clients_views
 from hearth.governance import views as governance_views
 from hearth.platform import views as platform_views
 from hearth.scheduling.urls import api_urlpatterns as scheduling_api_urls
+from hearth.scheduling.urls import page_urlpatterns as scheduling_page_urls
 from hearth.web import views as web_views
 
 urlpatterns = [
@@ -40,6 +41,7 @@ urlpatterns = [
     # API
     path("api/v1/", include("hearth.api.urls")),
     path("api/v1/", include(scheduling_api_urls)),
+    path("", include(scheduling_page_urls)),
     path("api/schema/", api_views.ApiSchemaView.as_view(), name="api_schema"),
     # The split view serves its initialising script from /api/docs/?script, not inline,
     # so the page works under the CSP's script-src 'self'.

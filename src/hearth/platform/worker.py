@@ -15,6 +15,7 @@ from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
 from hearth.platform.models import WorkerHeartbeat
+from hearth.platform.periodic import periodic_loop
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +72,13 @@ class HeartbeatWorker(Worker):
         heartbeat_beat(worker_id=self.worker_id, started_at=self._started_at)
         beat = threading.Thread(target=self._beat_forever, name="worker-heartbeat", daemon=True)
         beat.start()
+        clock = threading.Thread(
+            target=periodic_loop,
+            kwargs={"worker_id": self.worker_id, "stopped": self._stopped},
+            name="worker-clock",
+            daemon=True,
+        )
+        clock.start()
         try:
             super().run()
         finally:
@@ -78,6 +86,7 @@ class HeartbeatWorker(Worker):
             # Wait for a beat in flight, or it could re-create the row deleted below and
             # report a stopped worker as alive until the row goes stale.
             beat.join(timeout=30)
+            clock.join(timeout=30)
             WorkerHeartbeat.objects.filter(worker_id=self.worker_id).delete()
             connection.close()
 

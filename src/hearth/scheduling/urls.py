@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hearth.scheduling import api
+from hearth.scheduling import api, views
 
 api_urlpatterns = [
     path("slots/", api.SlotsView.as_view(), name="api_slots"),
@@ -30,4 +30,21 @@ api_urlpatterns = [
         api.ConfirmView.as_view(),
         name="api_appointment_confirm",
     ),
+]
+
+page_urlpatterns = [
+    path("appointments/", views.my_appointments, name="my_appointments"),
+    path("appointments/book/", views.book, name="appointment_book"),
+    path(
+        "appointments/<int:appointment_id>/reschedule/",
+        views.reschedule,
+        name="appointment_reschedule",
+    ),
+    path("appointments/<int:appointment_id>/cancel/", views.cancel, name="appointment_cancel"),
+    path(
+        "appointments/<int:appointment_id>/attendance/",
+        views.attendance,
+        name="appointment_attendance",
+    ),
+    path("calendar/", views.calendar, name="calendar"),
 ]

@@ -8,6 +8,8 @@ from hearth.accounts.models import Role
 # (label, url name, roles that see it)
 NAVIGATION = [
     ("Home", "home", None),
+    ("Appointments", "my_appointments", {Role.CLIENT}),
+    ("Calendar", "calendar", {Role.THERAPIST, Role.SUPERVISOR}),
     ("My record", "my_record", {Role.CLIENT}),
     ("Clients", "client_list", {Role.THERAPIST, Role.SUPERVISOR, Role.SERVICE_ADMIN}),
     ("Staff", "staff_list", {Role.SERVICE_ADMIN}),

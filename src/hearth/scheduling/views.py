@@ -1,0 +1,250 @@
+"""Scheduling pages: a client's appointments and booking, a clinician's calendar."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from hearth.accounts.decorators import member_required
+from hearth.accounts.models import Role, User
+from hearth.clients.selectors import access_client_record, client_records_visible_to
+from hearth.scheduling.errors import BookingConflict
+from hearth.scheduling.forms import ReasonForm, SlotSearchForm
+from hearth.scheduling.models import CANCELLED, AppointmentStatus, ServiceType
+from hearth.scheduling.search import open_slots
+from hearth.scheduling.selectors import access_appointment, appointments_between
+from hearth.scheduling.services import (
+    BookingRequest,
+    appointment_book,
+    appointment_cancel,
+    appointment_record_attendance,
+    appointment_reschedule,
+)
+
+CLINICIANS = (Role.THERAPIST, Role.SUPERVISOR)
+
+
+def _zone(request: HttpRequest) -> ZoneInfo:
+    return ZoneInfo(request.user.time_zone)  # type: ignore[union-attr]
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, BookingConflict):
+        return exc.message
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc)
+
+
+def _parse_start(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationError("Choose one of the times offered.") from None
+    if timezone.is_naive(moment):
+        raise ValidationError("Choose one of the times offered.")
+    return moment
+
+
+@member_required(Role.CLIENT)
+def my_appointments(request: HttpRequest) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    now = timezone.now()
+    rows = appointments_between(membership, now - timedelta(days=90), now + timedelta(days=365))
+    upcoming = [a for a in rows if a.ends_at >= now and a.status not in CANCELLED]
+    past = [a for a in rows if a.ends_at < now or a.status in CANCELLED]
+    return render(
+        request,
+        "scheduling/my_appointments.html",
+        {"upcoming": upcoming, "past": past[::-1][:20], "zone": _zone(request)},
+    )
+
+
+def _slot_groups(slots: list, zone: ZoneInfo) -> list[tuple[date, list]]:
+    groups: dict[date, list] = defaultdict(list)
+    for slot in slots:
+        groups[slot.starts_at.astimezone(zone).date()].append(slot)
+    return sorted(groups.items())
+
+
+@member_required(Role.CLIENT)
+@require_http_methods(["GET", "POST"])
+def book(request: HttpRequest) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    zone = _zone(request)
+    form = SlotSearchForm(request.GET or None, organisation_id=membership.organisation_id)
+    slots: list = []
+    if form.is_valid():
+        slots = open_slots(
+            membership=membership,
+            service_type=form.cleaned_data["service_type"],
+            modality=form.cleaned_data["modality"],
+            start=timezone.now(),
+            end=timezone.now() + timedelta(days=21),
+        )
+    if request.method == "POST" and form.is_valid():
+        own = client_records_visible_to(membership).values_list("pk", flat=True).first()
+        therapist_id, _, starts_at = request.POST.get("slot", "").partition("|")
+        therapist = User.objects.filter(
+            pk=int(therapist_id) if therapist_id.isdigit() else 0
+        ).first()
+        try:
+            if own is None or therapist is None:
+                raise ValidationError("Choose one of the times offered.")
+            appointment = appointment_book(
+                membership=membership,
+                request=BookingRequest(
+                    client=access_client_record(membership, own, purpose="book"),
+                    therapist=therapist,
+                    service_type=form.cleaned_data["service_type"],
+                    modality=form.cleaned_data["modality"],
+                    starts_at=_parse_start(starts_at),
+                ),
+            )
+        except (ValidationError, BookingConflict, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            local = appointment.starts_at.astimezone(zone)
+            verb = "requested" if appointment.status == AppointmentStatus.REQUESTED else "booked"
+            messages.success(request, f"Your appointment on {local:%A %d %B at %H:%M} is {verb}.")
+            return redirect("my_appointments")
+    return render(
+        request,
+        "scheduling/book.html",
+        {
+            "form": form,
+            "groups": _slot_groups(slots[:300], zone),
+            "zone": zone,
+            "searched": form.is_valid(),
+        },
+    )
+
+
+@member_required(Role.CLIENT, Role.THERAPIST, Role.SUPERVISOR, Role.SERVICE_ADMIN)
+@require_http_methods(["GET", "POST"])
+def reschedule(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    zone = _zone(request)
+    appointment = access_appointment(membership, appointment_id, purpose="change_view")
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            moved = appointment_reschedule(
+                membership=membership,
+                appointment=appointment,
+                starts_at=_parse_start(request.POST.get("starts_at", "")),
+                reason=form.cleaned_data["reason"],
+            )
+        except (ValidationError, BookingConflict, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            local = moved.starts_at.astimezone(zone)
+            messages.success(request, f"Moved to {local:%A %d %B at %H:%M}.")
+            return redirect("my_appointments" if membership.role == Role.CLIENT else "calendar")
+    service: ServiceType = appointment.service_type
+    slots = open_slots(
+        membership=membership,
+        service_type=service,
+        modality=appointment.modality,
+        start=timezone.now(),
+        end=timezone.now() + timedelta(days=21),
+        therapist_ids=[appointment.therapist_id],
+        minutes=appointment.minutes,
+    )
+    return render(
+        request,
+        "scheduling/reschedule.html",
+        {
+            "appointment": appointment,
+            "form": form,
+            "groups": _slot_groups(slots[:300], zone),
+            "zone": zone,
+        },
+    )
+
+
+@member_required(Role.CLIENT, Role.THERAPIST, Role.SUPERVISOR, Role.SERVICE_ADMIN)
+@require_http_methods(["GET", "POST"])
+def cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    appointment = access_appointment(membership, appointment_id, purpose="change_view")
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cancelled = appointment_cancel(
+                membership=membership, appointment=appointment, reason=form.cleaned_data["reason"]
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            note = " This is a late cancellation." if cancelled.late_cancellation else ""
+            messages.success(request, f"The appointment is cancelled.{note}")
+            return redirect("my_appointments" if membership.role == Role.CLIENT else "calendar")
+    return render(
+        request,
+        "scheduling/cancel.html",
+        {"appointment": appointment, "form": form, "zone": _zone(request)},
+    )
+
+
+@member_required(*CLINICIANS)
+def calendar(request: HttpRequest) -> HttpResponse:
+    """Day or week view in the clinician's own zone, with outcomes to record."""
+    membership = request.membership  # type: ignore[attr-defined]
+    zone = _zone(request)
+    view = "day" if request.GET.get("view") == "day" else "week"
+    try:
+        anchor = date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        anchor = timezone.now().astimezone(zone).date()
+    first = anchor if view == "day" else anchor - timedelta(days=anchor.weekday())
+    days = [first + timedelta(days=i) for i in range(1 if view == "day" else 7)]
+    start = datetime.combine(first, datetime.min.time(), tzinfo=zone)
+    end = datetime.combine(days[-1] + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+    rows = appointments_between(membership, start, end).filter(therapist_id=request.user.pk)
+    by_day: dict[date, list] = defaultdict(list)
+    now = timezone.now()
+    for appointment in rows:
+        appointment.needs_outcome = (  # type: ignore[attr-defined]
+            appointment.ends_at <= now and appointment.status == AppointmentStatus.BOOKED
+        )
+        by_day[appointment.starts_at.astimezone(zone).date()].append(appointment)
+    step = timedelta(days=1 if view == "day" else 7)
+    return render(
+        request,
+        "scheduling/calendar.html",
+        {
+            "view": view,
+            "days": [(d, by_day.get(d, [])) for d in days],
+            "zone": zone,
+            "previous": (first - step).isoformat(),
+            "next": (first + step).isoformat(),
+            "today": timezone.now().astimezone(zone).date(),
+        },
+    )
+
+
+@member_required(*CLINICIANS)
+@require_POST
+def attendance(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    appointment = access_appointment(membership, appointment_id, purpose="change_view")
+    if appointment.therapist_id != request.user.pk and membership.role != Role.SUPERVISOR:
+        raise Http404("No such appointment.")
+    try:
+        appointment_record_attendance(
+            membership=membership, appointment=appointment, status=request.POST.get("status", "")
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, "Attendance recorded.")
+    return redirect(f"/calendar/?date={appointment.starts_at.astimezone(_zone(request)).date()}")
