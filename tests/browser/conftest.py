@@ -64,3 +64,33 @@ def axe_violations(page: Any, *, impacts: tuple[str, ...] = ("serious", "critica
         for v in result["violations"]
         if v["impact"] in impacts
     ]
+
+
+def signed_in_context(browser: Any, live_server: Any, user: Any | None, **options: Any) -> Any:
+    """A browser context (own cookies) already signed in as ``user`` (None: signed out).
+
+    The session is made server-side, as after a completed sign-in with two factors;
+    tests of the sign-in itself live in tests/browser/test_demo_signin.py.
+    """
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import login
+    from django.http import HttpRequest
+
+    context = browser.new_context(**options)
+    if user is not None:
+        request = HttpRequest()
+        request.session = import_module(settings.SESSION_ENGINE).SessionStore()
+        login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+        request.session.save()
+        context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": request.session.session_key,
+                    "url": live_server.url,
+                }
+            ]
+        )
+    return context

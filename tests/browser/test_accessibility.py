@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from hearth.accounts.personas import Cast
-from tests.browser.conftest import PHONE, axe_violations
+from tests.browser.conftest import PHONE, axe_violations, signed_in_context
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -16,29 +16,8 @@ VIEWPORTS = {"desktop": {"viewport": {"width": 1280, "height": 900}}, "phone": P
 
 def _context(browser: Any, live_server: Any, cast: Cast | None, persona: str | None, size: str):
     # bypass_csp lets the test inject axe-core; the site's CSP forbids inline script.
-    context = browser.new_context(bypass_csp=True, **VIEWPORTS[size])
-    if persona is not None and cast is not None:
-        from importlib import import_module
-
-        from django.conf import settings
-        from django.contrib.auth import login
-        from django.http import HttpRequest
-
-        engine = import_module(settings.SESSION_ENGINE)
-        request = HttpRequest()
-        request.session = engine.SessionStore()
-        login(request, cast.users[persona], backend=settings.AUTHENTICATION_BACKENDS[0])
-        request.session.save()
-        context.add_cookies(
-            [
-                {
-                    "name": settings.SESSION_COOKIE_NAME,
-                    "value": request.session.session_key,
-                    "url": live_server.url,
-                }
-            ]
-        )
-    return context
+    user = cast.users[persona] if cast is not None and persona is not None else None
+    return signed_in_context(browser, live_server, user, bypass_csp=True, **VIEWPORTS[size])
 
 
 @pytest.mark.parametrize("size", sorted(VIEWPORTS))
