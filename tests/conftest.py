@@ -216,7 +216,11 @@ def route_samples(cast: Cast) -> dict[str, Any]:
             starts_at=datetime(2027, 1, 11, 10, tzinfo=UTC),
         ),
     )
+    from hearth.scheduling.feed import calendar_feed_create
+
+    feed_token = calendar_feed_create(membership=cast.memberships["tom"])
     return {
+        "feed_token": feed_token,
         "invitation": invitation,
         "invitation_token": invitation_token,
         "token": api_token,

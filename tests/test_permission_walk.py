@@ -135,7 +135,14 @@ ROUTES: dict[str, Rule] = {
         post_only({"tom", "theo", "sam", "ada", "olive"}), kwargs=alice_appointment
     ),
     "my_appointments": Rule(only({"alice", "charlie"})),
-    "appointment_book": Rule(only({"alice", "charlie"})),
+    "appointment_book": Rule(only(SCHEDULERS)),
+    "calendar_feed_settings": Rule(only({"tom", "theo", "sam", "olive"})),
+    "calendar_feed": Rule(
+        everyone(200),
+        kwargs=lambda cast, extra: {"token": extra["feed_token"]},
+        note="the secret token is the credential; initials only",
+    ),
+    "waitlist": Rule(only(STAFF_WITH_RECORDS)),
     # Alice's appointment: she, Tom, his supervisor and the admin may move or cancel it.
     "appointment_reschedule": Rule(
         {**ALICE_RECORD_PAGE, "alice": 200, "charlie": 404}, kwargs=alice_appointment

@@ -41,3 +41,27 @@ def test_home_page_has_no_serious_violations(
     assert page.locator("h1").inner_text().startswith("Welcome")
     assert axe_violations(page) == []
     context.close()
+
+
+SCHEDULING_PAGES = [
+    ("alice", "/appointments/"),
+    ("alice", "/appointments/book/?service_type={treatment}&modality=video"),
+    ("tom", "/calendar/?view=week&date=2027-01-11"),
+    ("tom", "/appointments/book/?client={alice_record}&service_type={treatment}&modality=video"),
+    ("ada", "/waitlist/"),
+    ("tom", "/calendar/link/"),
+]
+
+
+@pytest.mark.parametrize("size", sorted(VIEWPORTS))
+@pytest.mark.parametrize(("persona", "path"), SCHEDULING_PAGES)
+def test_scheduling_pages_have_no_serious_violations(
+    browser, live_server, route_samples, cast: Cast, persona: str, path: str, size: str
+) -> None:
+    context = _context(browser, live_server, cast, persona, size)
+    page = context.new_page()
+    url = path.format(treatment=route_samples["service"].pk, alice_record=cast.records["alice"].pk)
+    response = page.goto(f"{live_server.url}{url}")
+    assert response is not None and response.status == 200
+    assert axe_violations(page) == []
+    context.close()

@@ -10,15 +10,22 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from hearth.accounts.decorators import member_required
+from hearth.accounts.decorators import member_required, public
 from hearth.accounts.models import Role, User
 from hearth.clients.selectors import access_client_record, client_records_visible_to
 from hearth.scheduling.errors import BookingConflict
-from hearth.scheduling.forms import ReasonForm, SlotSearchForm
-from hearth.scheduling.models import CANCELLED, AppointmentStatus, ServiceType
+from hearth.scheduling.feed import (
+    calendar_feed_create,
+    calendar_feed_ics,
+    calendar_feed_profile,
+    calendar_feed_revoke,
+)
+from hearth.scheduling.forms import ReasonForm, SlotSearchForm, WaitlistAddForm
+from hearth.scheduling.models import CANCELLED, AppointmentStatus, ServiceType, TherapistProfile
 from hearth.scheduling.search import open_slots
 from hearth.scheduling.selectors import access_appointment, appointments_between
 from hearth.scheduling.services import (
@@ -28,8 +35,10 @@ from hearth.scheduling.services import (
     appointment_record_attendance,
     appointment_reschedule,
 )
+from hearth.scheduling.waitlist import waitlist_add, waitlist_for, waitlist_offer, waitlist_remove
 
 CLINICIANS = (Role.THERAPIST, Role.SUPERVISOR)
+STAFF = (Role.THERAPIST, Role.SUPERVISOR, Role.SERVICE_ADMIN)
 
 
 def _zone(request: HttpRequest) -> ZoneInfo:
@@ -75,23 +84,35 @@ def _slot_groups(slots: list, zone: ZoneInfo) -> list[tuple[date, list]]:
     return sorted(groups.items())
 
 
-@member_required(Role.CLIENT)
+@member_required(Role.CLIENT, Role.THERAPIST, Role.SUPERVISOR, Role.SERVICE_ADMIN)
 @require_http_methods(["GET", "POST"])
 def book(request: HttpRequest) -> HttpResponse:
+    """Clients book for themselves; staff book for a client, having agreed the time and
+    the way of meeting with them (recorded as chosen by the staff member)."""
     membership = request.membership  # type: ignore[attr-defined]
+    staff = membership.role != Role.CLIENT
     zone = _zone(request)
-    form = SlotSearchForm(request.GET or None, organisation_id=membership.organisation_id)
+    form = SlotSearchForm(
+        request.GET or None,
+        organisation_id=membership.organisation_id,
+        clients=client_records_visible_to(membership) if staff else None,
+    )
     slots: list = []
     if form.is_valid():
+        therapist = form.cleaned_data.get("therapist")
         slots = open_slots(
             membership=membership,
             service_type=form.cleaned_data["service_type"],
             modality=form.cleaned_data["modality"],
             start=timezone.now(),
             end=timezone.now() + timedelta(days=21),
+            therapist_ids=[therapist.pk] if therapist else None,
         )
     if request.method == "POST" and form.is_valid():
-        own = client_records_visible_to(membership).values_list("pk", flat=True).first()
+        if staff:
+            own = form.cleaned_data["client"].pk
+        else:
+            own = client_records_visible_to(membership).values_list("pk", flat=True).first()
         therapist_id, _, starts_at = request.POST.get("slot", "").partition("|")
         therapist = User.objects.filter(
             pk=int(therapist_id) if therapist_id.isdigit() else 0
@@ -108,13 +129,18 @@ def book(request: HttpRequest) -> HttpResponse:
                     modality=form.cleaned_data["modality"],
                     starts_at=_parse_start(starts_at),
                 ),
+                fatigue_override_reason=request.POST.get("fatigue_override_reason", "")
+                if staff
+                else "",
             )
         except (ValidationError, BookingConflict, PermissionDenied) as exc:
             messages.error(request, _error_text(exc))
         else:
             local = appointment.starts_at.astimezone(zone)
             verb = "requested" if appointment.status == AppointmentStatus.REQUESTED else "booked"
-            messages.success(request, f"Your appointment on {local:%A %d %B at %H:%M} is {verb}.")
+            messages.success(request, f"The appointment on {local:%A %d %B at %H:%M} is {verb}.")
+            if staff:
+                return redirect("client_detail", record_id=own)
             return redirect("my_appointments")
     return render(
         request,
@@ -124,6 +150,7 @@ def book(request: HttpRequest) -> HttpResponse:
             "groups": _slot_groups(slots[:300], zone),
             "zone": zone,
             "searched": form.is_valid(),
+            "staff": staff,
         },
     )
 
@@ -248,3 +275,91 @@ def attendance(request: HttpRequest, appointment_id: int) -> HttpResponse:
     else:
         messages.success(request, "Attendance recorded.")
     return redirect(f"/calendar/?date={appointment.starts_at.astimezone(_zone(request)).date()}")
+
+
+@member_required(*CLINICIANS)
+@require_http_methods(["GET", "POST"])
+def calendar_feed_settings(request: HttpRequest) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    link = None
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            calendar_feed_revoke(membership=membership)
+            messages.success(request, "Your calendar link is turned off.")
+        else:
+            token = calendar_feed_create(membership=membership)
+            link = request.build_absolute_uri(reverse("calendar_feed", args=[token]))
+    profile = TherapistProfile.objects.filter(membership=membership).first()
+    return render(
+        request,
+        "scheduling/calendar_feed.html",
+        {"link": link, "active": bool(profile and profile.calendar_token_hash)},
+    )
+
+
+@public
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The feed itself: the secret token in the URL is the credential."""
+    profile = calendar_feed_profile(token)
+    if profile is None:
+        raise Http404("No such calendar.")
+    response = HttpResponse(calendar_feed_ics(profile), content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@member_required(*STAFF)
+@require_http_methods(["GET", "POST"])
+def waitlist(request: HttpRequest) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    clients = client_records_visible_to(membership)
+    form = WaitlistAddForm(
+        request.POST if request.POST.get("action") == "add" else None,
+        organisation_id=membership.organisation_id,
+        clients=clients,
+    )
+    if request.method == "POST":
+        try:
+            action = request.POST.get("action")
+            if action == "add":
+                if not form.is_valid():
+                    raise ValidationError("Check the client, service and ways of meeting.")
+                waitlist_add(membership=membership, **form.cleaned_data)
+                messages.success(request, "Added to the waiting list.")
+            else:
+                entry = waitlist_for(membership).filter(pk=request.POST.get("entry") or 0).first()
+                if entry is None:
+                    raise Http404("No such waiting list entry.")
+                if action == "offer":
+                    waitlist_offer(membership=membership, entry=entry)
+                    messages.success(request, "Email sent: the client can now choose a time.")
+                elif action == "remove":
+                    waitlist_remove(membership=membership, entry=entry)
+                    messages.success(request, "Removed from the waiting list.")
+                else:
+                    raise ValidationError("Unknown action.")
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            return redirect("waitlist")
+    now = timezone.now()
+    entries = []
+    for entry in waitlist_for(membership):
+        first = next(
+            iter(
+                open_slots(
+                    membership=membership,
+                    service_type=entry.service_type,
+                    modality=(entry.modalities or entry.service_type.modalities)[0],
+                    start=now,
+                    end=now + timedelta(days=14),
+                )
+            ),
+            None,
+        )
+        entries.append((entry, first))
+    return render(
+        request,
+        "scheduling/waitlist.html",
+        {"entries": entries, "form": form, "zone": _zone(request)},
+    )

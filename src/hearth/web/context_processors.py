@@ -10,6 +10,8 @@ NAVIGATION = [
     ("Home", "home", None),
     ("Appointments", "my_appointments", {Role.CLIENT}),
     ("Calendar", "calendar", {Role.THERAPIST, Role.SUPERVISOR}),
+    ("Book", "appointment_book", {Role.THERAPIST, Role.SUPERVISOR, Role.SERVICE_ADMIN}),
+    ("Waiting list", "waitlist", {Role.THERAPIST, Role.SUPERVISOR, Role.SERVICE_ADMIN}),
     ("My record", "my_record", {Role.CLIENT}),
     ("Clients", "client_list", {Role.THERAPIST, Role.SUPERVISOR, Role.SERVICE_ADMIN}),
     ("Staff", "staff_list", {Role.SERVICE_ADMIN}),

@@ -1,0 +1,232 @@
+"""The clinician's calendar feed, the waitlist, staff booking, and the SMS provider."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+import icalendar
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from hearth.accounts.personas import Cast
+from hearth.governance.models import AuditEvent
+from hearth.platform.sms import get_sms_gateway
+from hearth.scheduling.models import (
+    Appointment,
+    SchedulingPolicy,
+    ServiceType,
+    WaitlistEntry,
+)
+from hearth.scheduling.services import BookingRequest, appointment_book
+from tests.scheduling.conftest import utc
+
+
+def _feed_link(as_persona: Any) -> str:
+    response = as_persona("tom").post("/calendar/link/", {"action": "create"})
+    assert response.status_code == 200
+    text = response.content.decode()
+    start = text.index("/calendar/feed/")
+    return text[start : text.index(".ics", start) + 4]
+
+
+def test_calendar_feed_shows_initials_only_and_can_be_replaced_or_revoked(
+    cast: Cast, services: dict[str, ServiceType], as_persona: Any, client: Any
+) -> None:
+    # Next week's Monday, 10:00 UTC: inside Tom's hours in London all year.
+    start = timezone.now() + timedelta(days=7)
+    start = start.replace(hour=10, minute=0, second=0, microsecond=0)
+    while start.weekday() != 0:
+        start += timedelta(days=1)
+    booked = appointment_book(
+        membership=cast.memberships["tom"],
+        request=BookingRequest(
+            client=cast.records["alice"],
+            therapist=cast.users["tom"],
+            service_type=services["Treatment"],
+            modality="video",
+            starts_at=start,
+        ),
+    )
+    link = _feed_link(as_persona)
+    response = client.get(link)  # no sign-in: the token is the credential
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/calendar")
+    body = response.content.decode()
+    [event] = icalendar.Calendar.from_ical(response.content).walk("VEVENT")
+    assert str(event["summary"]) == "AA · Video"
+    assert event.decoded("dtstart") == booked.starts_at
+    for private in ("Alice", "Ashworth", "alice@", "Low mood", "Treatment"):
+        assert private not in body
+    assert AuditEvent.objects.filter(action="calendar_feed.read").exists()
+    # A new link turns the old one off; revoking turns every link off.
+    newer = _feed_link(as_persona)
+    assert client.get(link).status_code == 404
+    assert client.get(newer).status_code == 200
+    as_persona("tom").post("/calendar/link/", {"action": "revoke"})
+    assert client.get(newer).status_code == 404
+    assert client.get("/calendar/feed/not-a-token.ics").status_code == 404
+
+
+def test_waitlist_add_offer_and_book(
+    cast: Cast, services: dict[str, ServiceType], as_persona: Any
+) -> None:
+    ada = as_persona("ada")
+    alice = cast.records["alice"]
+    response = ada.post(
+        "/waitlist/",
+        {
+            "action": "add",
+            "client": alice.pk,
+            "service_type": services["Treatment"].pk,
+            "modalities": ["video", "audio"],
+        },
+    )
+    assert response.status_code == 302
+    entry = WaitlistEntry.objects.get(client=alice)
+    assert entry.modalities == ["audio", "video"]
+    # Adding the same client for the same service again is refused; nothing added.
+    response = ada.post(
+        "/waitlist/",
+        {"action": "add", "client": alice.pk, "service_type": services["Treatment"].pk},
+        follow=True,
+    )
+    assert "already waiting" in response.content.decode()
+    assert WaitlistEntry.objects.filter(client=alice).count() == 1
+    page = ada.get("/waitlist/").content.decode()
+    assert "<strong>Alice Ashworth</strong>" in page and "Earliest time" in page
+    # Offer by email: a link, nothing clinical.
+    ada.post("/waitlist/", {"action": "offer", "entry": entry.pk})
+    [message] = mail.outbox
+    assert message.to == ["alice@demo.hearth.test"]
+    assert "/appointments/book/" in message.body
+    assert "Low mood" not in message.body and "Treatment" not in message.body
+    entry.refresh_from_db()
+    assert entry.status == WaitlistEntry.Status.OFFERED
+    # Booking the client for that service takes them off the list.
+    start = utc(2027, 1, 11, 10)
+    appointment_book(
+        membership=cast.memberships["tom"],
+        request=BookingRequest(
+            client=alice,
+            therapist=cast.users["tom"],
+            service_type=services["Treatment"],
+            modality="video",
+            starts_at=start,
+        ),
+    )
+    entry.refresh_from_db()
+    assert entry.status == WaitlistEntry.Status.BOOKED
+    assert "<strong>Alice Ashworth</strong>" not in ada.get("/waitlist/").content.decode()
+    # Clients and commissioners have no waitlist page.
+    assert as_persona("alice").get("/waitlist/").status_code == 403
+    assert as_persona("cora").get("/waitlist/").status_code == 403
+
+
+def _first_slot_value(page: str) -> str:
+    marker = 'name="slot" value="'
+    start = page.index(marker) + len(marker)
+    return page[start : page.index('"', start)]
+
+
+def test_staff_book_for_a_client_and_give_a_reason_past_fatigue_limits(
+    cast: Cast, services: dict[str, ServiceType], as_persona: Any
+) -> None:
+    tom = as_persona("tom")
+    query = (
+        f"?client={cast.records['alice'].pk}&service_type={services['Treatment'].pk}"
+        f"&modality=video&therapist={cast.users['tom'].pk}"
+    )
+    page = tom.get("/appointments/book/" + query).content.decode()
+    slot = _first_slot_value(page)
+    response = tom.post("/appointments/book/" + query, {"slot": slot})
+    assert response.status_code == 302
+    appointment = Appointment.objects.get(client=cast.records["alice"])
+    assert appointment.modality_chosen_by == cast.users["tom"]
+    assert appointment.booked_by == cast.users["tom"]
+    # A limit of one session a day: the next booking needs a recorded reason.
+    policy = SchedulingPolicy.objects.get(organisation=cast.organisations["riverside"])
+    policy.max_daily_video_minutes = 60
+    policy.save()
+    charlie = cast.records["charlie"]
+    charlie.therapist = cast.users["tom"]
+    charlie.save()
+    same_day = appointment.ends_at + timedelta(minutes=60)
+    value = f"{cast.users['tom'].pk}|{same_day.isoformat()}"
+    other = query.replace(str(cast.records["alice"].pk), str(charlie.pk), 1)
+    response = tom.post("/appointments/book/" + other, {"slot": value}, follow=True)
+    assert "limit" in response.content.decode()
+    assert not Appointment.objects.filter(client=charlie).exists()
+    response = tom.post(
+        "/appointments/book/" + other,
+        {"slot": value, "fatigue_override_reason": "Client in crisis; agreed with supervisor"},
+    )
+    assert response.status_code == 302
+    extra = Appointment.objects.get(client=charlie)
+    assert extra.fatigue_override_reason == "Client in crisis; agreed with supervisor"
+
+
+class _FakeTwilio(BaseHTTPRequestHandler):
+    received: list[dict[str, Any]] = []
+
+    def do_POST(self) -> None:
+        length = int(self.headers["Content-Length"])
+        self.received.append(
+            {
+                "path": self.path,
+                "auth": self.headers["Authorization"],
+                "form": parse_qs(self.rfile.read(length).decode()),
+            }
+        )
+        body = json.dumps({"sid": "SM123"}).encode()
+        self.send_response(201)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def twilio(settings: Any) -> Iterator[list[dict[str, Any]]]:
+    """A loopback HTTP server standing in for the provider's Messages API."""
+    server = HTTPServer(("127.0.0.1", 0), _FakeTwilio)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    settings.HEARTH_SMS_BACKEND = "twilio"
+    settings.HEARTH_TWILIO_ACCOUNT_SID = "AC0001"
+    settings.HEARTH_TWILIO_AUTH_TOKEN = "secret-token"
+    settings.HEARTH_TWILIO_FROM = "+447700900000"
+    settings.HEARTH_TWILIO_BASE_URL = f"http://127.0.0.1:{server.server_port}"
+    _FakeTwilio.received = []
+    try:
+        yield _FakeTwilio.received
+    finally:
+        server.shutdown()
+
+
+def test_twilio_adapter_posts_the_text(twilio: list[dict[str, Any]]) -> None:
+    sid = get_sms_gateway().send(to="+447700900123", text="Reminder: your appointment")
+    assert sid == "SM123"
+    [request] = twilio
+    assert request["path"] == "/2010-04-01/Accounts/AC0001/Messages.json"
+    assert request["auth"].startswith("Basic ")
+    assert request["form"] == {
+        "To": ["+447700900123"],
+        "From": ["+447700900000"],
+        "Body": ["Reminder: your appointment"],
+    }
+
+
+def test_unknown_sms_backend_is_a_clear_error(settings: Any) -> None:
+    settings.HEARTH_SMS_BACKEND = "pigeon"
+    with pytest.raises(ValueError, match="Unknown HEARTH_SMS_BACKEND 'pigeon'"):
+        get_sms_gateway()
