@@ -137,6 +137,7 @@ ROUTES: dict[str, Rule] = {
     "my_appointments": Rule(only({"alice", "charlie"})),
     "appointment_book": Rule(only(SCHEDULERS)),
     "calendar_feed_settings": Rule(only({"tom", "theo", "sam", "olive"})),
+    "availability": Rule(only({"tom", "theo", "sam", "olive"})),
     "calendar_feed": Rule(
         everyone(200),
         kwargs=lambda cast, extra: {"token": extra["feed_token"]},

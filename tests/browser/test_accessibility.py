@@ -50,6 +50,7 @@ SCHEDULING_PAGES = [
     ("tom", "/appointments/book/?client={alice_record}&service_type={treatment}&modality=video"),
     ("ada", "/waitlist/"),
     ("tom", "/calendar/link/"),
+    ("tom", "/calendar/availability/"),
 ]
 
 

@@ -230,3 +230,75 @@ def test_unknown_sms_backend_is_a_clear_error(settings: Any) -> None:
     settings.HEARTH_SMS_BACKEND = "pigeon"
     with pytest.raises(ValueError, match="Unknown HEARTH_SMS_BACKEND 'pigeon'"):
         get_sms_gateway()
+
+
+def test_clinician_sets_hours_limits_and_time_off(
+    cast: Cast, services: dict[str, ServiceType], as_persona: Any
+) -> None:
+    from hearth.scheduling.models import AvailabilityException, TherapistProfile
+
+    tom = as_persona("tom")
+    profile = TherapistProfile.objects.get(membership=cast.memberships["tom"])
+    before = profile.working_hours.count()
+    response = tom.post(
+        "/calendar/availability/",
+        {
+            "action": "hours_add",
+            "weekday": "5",
+            "start_time": "10:00",
+            "end_time": "13:00",
+            "modalities": ["video", "audio"],
+        },
+    )
+    assert response.status_code == 302
+    saturday = profile.working_hours.get(weekday=5)
+    assert (saturday.start_time.hour, saturday.end_time.hour) == (10, 13)
+    # Overlapping hours on the same day, and end before start, are refused; nothing added.
+    for start, end, error in [
+        ("12:00", "14:00", "overlaps your hours 10:00–13:00"),
+        ("15:00", "14:00", "end must be after the start"),
+    ]:
+        response = tom.post(
+            "/calendar/availability/",
+            {
+                "action": "hours_add",
+                "weekday": "5",
+                "start_time": start,
+                "end_time": end,
+                "modalities": ["video"],
+            },
+        )
+        assert response.status_code == 200 and error in response.content.decode()
+    assert profile.working_hours.count() == before + 1
+    # Time off is read in Tom's own zone (London, BST in July: 09:00 local = 08:00 UTC).
+    tom.post(
+        "/calendar/availability/",
+        {
+            "action": "exception_add",
+            "kind": "time_off",
+            "starts_local": "2027-07-05T09:00",
+            "ends_local": "2027-07-05T17:00",
+            "reason": "Training",
+        },
+    )
+    off = AvailabilityException.objects.get(profile=profile)
+    assert off.starts_at == utc(2027, 7, 5, 8)
+    api = tom.get(
+        f"/api/v1/slots/?service_type={services['Treatment'].pk}&modality=video"
+        f"&therapist={cast.users['tom'].pk}&start=2027-07-05&days=1"
+    )
+    assert api.status_code == 200 and api.json() == []
+    response = tom.post(
+        "/calendar/availability/",
+        {"action": "limits", "buffer_minutes": "99"},
+    )
+    assert response.status_code == 200
+    profile.refresh_from_db()
+    assert profile.buffer_minutes == 10
+    tom.post(
+        "/calendar/availability/",
+        {"action": "limits", "buffer_minutes": "5", "max_daily_video_minutes": "240"},
+    )
+    profile.refresh_from_db()
+    assert (profile.buffer_minutes, profile.max_daily_video_minutes) == (5, 240)
+    assert as_persona("alice").get("/calendar/availability/").status_code == 403

@@ -62,3 +62,43 @@ class WaitlistAddForm(forms.Form):
         self.fields["service_type"].queryset = ServiceType.objects.filter(  # type: ignore[attr-defined]
             organisation_id=organisation_id, is_active=True
         )
+
+
+WEEKDAYS = [
+    (i, d)
+    for i, d in enumerate(
+        ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    )
+]
+
+
+class WorkingHoursForm(forms.Form):
+    weekday = forms.TypedChoiceField(choices=WEEKDAYS, coerce=int)
+    start_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}), label="From")
+    end_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}), label="To")
+    modalities = forms.MultipleChoiceField(
+        choices=Modality.choices, widget=forms.CheckboxSelectMultiple, label="Ways of meeting"
+    )
+
+
+class LimitsForm(forms.Form):
+    buffer_minutes = forms.IntegerField(min_value=0, max_value=60, label="Minutes between sessions")
+    max_continuous_remote_minutes = forms.IntegerField(
+        min_value=30, max_value=720, required=False, label="Most remote minutes before a break"
+    )
+    max_daily_video_minutes = forms.IntegerField(
+        min_value=30, max_value=720, required=False, label="Most video minutes a day"
+    )
+
+
+class ExceptionForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=[("time_off", "Time off"), ("extra", "Extra hours")], label="What"
+    )
+    starts_local = forms.DateTimeField(
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), label="From"
+    )
+    ends_local = forms.DateTimeField(
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), label="To"
+    )
+    reason = forms.CharField(max_length=200, required=False, label="Note (only you see it)")

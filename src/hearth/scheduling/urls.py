@@ -47,6 +47,7 @@ page_urlpatterns = [
         name="appointment_attendance",
     ),
     path("calendar/", views.calendar, name="calendar"),
+    path("calendar/availability/", views.availability, name="availability"),
     path("calendar/link/", views.calendar_feed_settings, name="calendar_feed_settings"),
     path("calendar/feed/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
     path("waitlist/", views.waitlist, name="waitlist"),

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -24,7 +26,22 @@ from hearth.scheduling.feed import (
     calendar_feed_profile,
     calendar_feed_revoke,
 )
-from hearth.scheduling.forms import ReasonForm, SlotSearchForm, WaitlistAddForm
+from hearth.scheduling.forms import (
+    ExceptionForm,
+    LimitsForm,
+    ReasonForm,
+    SlotSearchForm,
+    WaitlistAddForm,
+    WorkingHoursForm,
+)
+from hearth.scheduling.hours import (
+    exception_add,
+    exception_remove,
+    profile_limits_update,
+    profile_of,
+    working_hours_add,
+    working_hours_remove,
+)
 from hearth.scheduling.models import CANCELLED, AppointmentStatus, ServiceType, TherapistProfile
 from hearth.scheduling.search import open_slots
 from hearth.scheduling.selectors import access_appointment, appointments_between
@@ -363,3 +380,74 @@ def waitlist(request: HttpRequest) -> HttpResponse:
         "scheduling/waitlist.html",
         {"entries": entries, "form": form, "zone": _zone(request)},
     )
+
+
+@member_required(*CLINICIANS)
+@require_http_methods(["GET", "POST"])
+def availability(request: HttpRequest) -> HttpResponse:
+    """The clinician's own weekly hours (in their zone), buffer and limits, time off."""
+    membership = request.membership  # type: ignore[attr-defined]
+    profile = profile_of(membership)
+    action = request.POST.get("action", "")
+    hours_form = WorkingHoursForm(request.POST if action == "hours_add" else None)
+    limits_form = LimitsForm(
+        request.POST if action == "limits" else None,
+        initial={
+            "buffer_minutes": profile.buffer_minutes,
+            "max_continuous_remote_minutes": profile.max_continuous_remote_minutes,
+            "max_daily_video_minutes": profile.max_daily_video_minutes,
+        },
+    )
+    exception_form = ExceptionForm(request.POST if action == "exception_add" else None)
+    if request.method == "POST":
+        forms_by_action: dict[str, tuple[Any, Callable[..., object]]] = {
+            "hours_add": (hours_form, working_hours_add),
+            "limits": (limits_form, profile_limits_update),
+            "exception_add": (exception_form, exception_add),
+        }
+        try:
+            if action in forms_by_action:
+                form, service = forms_by_action[action]
+                if not form.is_valid():
+                    raise ValidationError("Check the highlighted fields.")
+                service(membership=membership, **form.cleaned_data)
+            elif action == "hours_remove":
+                working_hours_remove(membership=membership, block_id=_post_int(request, "block"))
+            elif action == "exception_remove":
+                exception_remove(
+                    membership=membership, exception_id=_post_int(request, "exception")
+                )
+            else:
+                raise ValidationError("Unknown action.")
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict") and action in forms_by_action:
+                for field, errors in exc.message_dict.items():
+                    forms_by_action[action][0].add_error(
+                        field if field in forms_by_action[action][0].fields else None, errors
+                    )
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, "Saved.")
+            return redirect("availability")
+    zone = _zone(request)
+    return render(
+        request,
+        "scheduling/availability.html",
+        {
+            "hours": profile.working_hours.all(),
+            "exceptions": profile.exceptions.filter(ends_at__gte=timezone.now()).order_by(
+                "starts_at"
+            ),
+            "hours_form": hours_form,
+            "limits_form": limits_form,
+            "exception_form": exception_form,
+            "zone": zone,
+        },
+    )
+
+
+def _post_int(request: HttpRequest, name: str) -> int:
+    value = request.POST.get(name, "")
+    if not value.isdigit():
+        raise ValidationError("Choose an entry from the list.")
+    return int(value)
