@@ -144,6 +144,7 @@ ROUTES: dict[str, Rule] = {
         note="the secret token is the credential; initials only",
     ),
     "waitlist": Rule(only(STAFF_WITH_RECORDS)),
+    "scheduling_settings": Rule(only({"ada"})),
     # Alice's appointment: she, Tom, his supervisor and the admin may move or cancel it.
     "appointment_reschedule": Rule(
         {**ALICE_RECORD_PAGE, "alice": 200, "charlie": 404}, kwargs=alice_appointment

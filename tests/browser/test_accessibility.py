@@ -51,6 +51,7 @@ SCHEDULING_PAGES = [
     ("ada", "/waitlist/"),
     ("tom", "/calendar/link/"),
     ("tom", "/calendar/availability/"),
+    ("ada", "/settings/scheduling/"),
 ]
 
 

@@ -302,3 +302,58 @@ def test_clinician_sets_hours_limits_and_time_off(
     profile.refresh_from_db()
     assert (profile.buffer_minutes, profile.max_daily_video_minutes) == (5, 240)
     assert as_persona("alice").get("/calendar/availability/").status_code == 403
+
+
+def test_service_admin_configures_policy_and_services(
+    cast: Cast, services: dict[str, ServiceType], as_persona: Any
+) -> None:
+    ada = as_persona("ada")
+    form = {
+        "action": "policy",
+        "client_booking": "request",
+        "late_cancellation_hours": "48",
+        "minimum_notice_minutes": "120",
+        "booking_horizon_days": "28",
+        "slot_step_minutes": "30",
+        "max_continuous_remote_minutes": "150",
+        "min_break_minutes": "20",
+        "max_daily_video_minutes": "240",
+        "reminder_hours": "72, 24, 1.5",
+    }
+    assert ada.post("/settings/scheduling/", form).status_code == 302
+    policy = SchedulingPolicy.objects.get(organisation=cast.organisations["riverside"])
+    assert policy.client_booking == "request"
+    assert policy.reminder_offsets == [4320, 1440, 90]
+    assert AuditEvent.objects.filter(action="scheduling_policy.update").exists()
+    # A reminder time that is not a number: a specific error, nothing changed.
+    response = ada.post(
+        "/settings/scheduling/", form | {"reminder_hours": "soon", "late_cancellation_hours": "1"}
+    )
+    assert response.status_code == 200
+    assert "&#x27;soon&#x27; is not a number of hours" in response.content.decode()
+    policy.refresh_from_db()
+    assert policy.late_cancellation_hours == 48
+    # Services: add, refuse a duplicate and impossible durations, change.
+    service = {
+        "action": "service",
+        "name": "Couples session",
+        "default_minutes": "75",
+        "min_minutes": "60",
+        "max_minutes": "90",
+        "modalities": ["video", "in_person"],
+        "fee_code": "CPL",
+        "is_active": "on",
+    }
+    assert ada.post("/settings/scheduling/", service).status_code == 302
+    couples = ServiceType.objects.get(name="Couples session")
+    assert couples.modalities == ["in_person", "video"]
+    response = ada.post("/settings/scheduling/", service | {"name": "couples SESSION"})
+    assert "already a service with this name" in response.content.decode()
+    response = ada.post("/settings/scheduling/", service | {"name": "Odd", "min_minutes": "80"})
+    assert "shortest ≤ usual ≤ longest" in response.content.decode()
+    assert not ServiceType.objects.filter(name="Odd").exists()
+    ada.post("/settings/scheduling/", service | {"service": couples.pk, "is_active": ""})
+    couples.refresh_from_db()
+    assert couples.is_active is False
+    for persona in ("tom", "alice", "cora"):
+        assert as_persona(persona).get("/settings/scheduling/").status_code == 403

@@ -4,7 +4,7 @@ from django import forms
 
 from hearth.accounts.models import CLINICIAN_ROLES, Membership, User
 from hearth.clients.models import ClientRecord
-from hearth.scheduling.models import Modality, ServiceType
+from hearth.scheduling.models import Modality, SchedulingPolicy, ServiceType
 
 
 class SlotSearchForm(forms.Form):
@@ -102,3 +102,43 @@ class ExceptionForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), label="To"
     )
     reason = forms.CharField(max_length=200, required=False, label="Note (only you see it)")
+
+
+class PolicyForm(forms.ModelForm):
+    reminder_hours = forms.CharField(
+        max_length=100,
+        label="Reminders, in hours before the appointment",
+        help_text="Separate with commas, e.g. 48, 2",
+    )
+
+    class Meta:
+        model = SchedulingPolicy
+        fields = [
+            "client_booking",
+            "late_cancellation_hours",
+            "minimum_notice_minutes",
+            "booking_horizon_days",
+            "slot_step_minutes",
+            "max_continuous_remote_minutes",
+            "min_break_minutes",
+            "max_daily_video_minutes",
+        ]
+        labels = {
+            "client_booking": "Client booking",
+            "late_cancellation_hours": "Late cancellation within (hours)",
+            "minimum_notice_minutes": "Clients book at least (minutes ahead)",
+            "booking_horizon_days": "Clients book at most (days ahead)",
+            "slot_step_minutes": "Offer times every (minutes)",
+        }
+
+
+class ServiceTypeForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    default_minutes = forms.IntegerField(min_value=10, max_value=90, label="Usual minutes")
+    min_minutes = forms.IntegerField(min_value=10, max_value=90, label="Shortest")
+    max_minutes = forms.IntegerField(min_value=10, max_value=90, label="Longest")
+    modalities = forms.MultipleChoiceField(
+        choices=Modality.choices, widget=forms.CheckboxSelectMultiple, label="Ways of meeting"
+    )
+    fee_code = forms.CharField(max_length=32, required=False)
+    is_active = forms.BooleanField(required=False, initial=True, label="Offered")

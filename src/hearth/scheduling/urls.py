@@ -51,4 +51,5 @@ page_urlpatterns = [
     path("calendar/link/", views.calendar_feed_settings, name="calendar_feed_settings"),
     path("calendar/feed/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
     path("waitlist/", views.waitlist, name="waitlist"),
+    path("settings/scheduling/", views.scheduling_settings, name="scheduling_settings"),
 ]

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from hearth.accounts.decorators import member_required, public
 from hearth.accounts.models import Role, User
 from hearth.clients.selectors import access_client_record, client_records_visible_to
+from hearth.scheduling.configuration import scheduling_policy_update, service_type_save
 from hearth.scheduling.errors import BookingConflict
 from hearth.scheduling.feed import (
     calendar_feed_create,
@@ -29,7 +30,9 @@ from hearth.scheduling.feed import (
 from hearth.scheduling.forms import (
     ExceptionForm,
     LimitsForm,
+    PolicyForm,
     ReasonForm,
+    ServiceTypeForm,
     SlotSearchForm,
     WaitlistAddForm,
     WorkingHoursForm,
@@ -42,9 +45,15 @@ from hearth.scheduling.hours import (
     working_hours_add,
     working_hours_remove,
 )
-from hearth.scheduling.models import CANCELLED, AppointmentStatus, ServiceType, TherapistProfile
+from hearth.scheduling.models import (
+    CANCELLED,
+    AppointmentStatus,
+    SchedulingPolicy,
+    ServiceType,
+    TherapistProfile,
+)
 from hearth.scheduling.search import open_slots
-from hearth.scheduling.selectors import access_appointment, appointments_between
+from hearth.scheduling.selectors import access_appointment, appointments_between, policy_of
 from hearth.scheduling.services import (
     BookingRequest,
     appointment_book,
@@ -451,3 +460,73 @@ def _post_int(request: HttpRequest, name: str) -> int:
     if not value.isdigit():
         raise ValidationError("Choose an entry from the list.")
     return int(value)
+
+
+@member_required(Role.SERVICE_ADMIN)
+@require_http_methods(["GET", "POST"])
+def scheduling_settings(request: HttpRequest) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    policy = policy_of(membership.organisation_id)
+    action = request.POST.get("action", "")
+    hours = ", ".join(f"{m / 60:g}" for m in policy.reminder_offsets)
+    policy_form = PolicyForm(
+        request.POST if action == "policy" else None,
+        instance=SchedulingPolicy.objects.get(pk=policy.pk),
+        initial={"reminder_hours": hours},
+    )
+    editing = ServiceType.objects.filter(
+        organisation_id=membership.organisation_id, pk=_optional_int(request, "service")
+    ).first()
+    service_form = ServiceTypeForm(
+        request.POST if action == "service" else None,
+        initial=(
+            {
+                "name": editing.name,
+                "default_minutes": editing.default_minutes,
+                "min_minutes": editing.min_minutes,
+                "max_minutes": editing.max_minutes,
+                "modalities": editing.modalities,
+                "fee_code": editing.fee_code,
+                "is_active": editing.is_active,
+            }
+            if editing
+            else None
+        ),
+    )
+    if request.method == "POST":
+        form: Any = policy_form if action == "policy" else service_form
+        try:
+            if action not in ("policy", "service"):
+                raise ValidationError("Unknown action.")
+            if not form.is_valid():
+                raise ValidationError("Check the highlighted fields.")
+            if action == "policy":
+                values = dict(form.cleaned_data)
+                scheduling_policy_update(
+                    membership=membership, reminder_hours=values.pop("reminder_hours"), **values
+                )
+            else:
+                service_type_save(membership=membership, service=editing, **form.cleaned_data)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, "Saved.")
+            return redirect("scheduling_settings")
+    return render(
+        request,
+        "scheduling/settings.html",
+        {
+            "policy_form": policy_form,
+            "service_form": service_form,
+            "editing": editing,
+            "services": ServiceType.objects.filter(organisation_id=membership.organisation_id),
+        },
+    )
+
+
+def _optional_int(request: HttpRequest, name: str) -> int:
+    value = request.POST.get(name) or request.GET.get(name) or ""
+    return int(value) if value.isdigit() else 0
