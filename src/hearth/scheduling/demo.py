@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import time
+from typing import Any
 
 from django.db import transaction
 
@@ -52,3 +53,36 @@ def schedules_ensure(organisation: Organisation) -> dict[str, ServiceType]:
                     + ([str(Modality.IN_PERSON)] if weekday == 1 else []),
                 )
     return services
+
+
+def demo_appointments_ensure(cast: Any) -> None:
+    """Alice with Tom and Charlie with Theo on the next weekday, unless they have any."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from hearth.scheduling.models import Appointment
+    from hearth.scheduling.services import BookingRequest, appointment_book
+
+    services = schedules_ensure(cast.organisations["riverside"])
+    zone = ZoneInfo("Europe/London")
+    day = timezone.now().astimezone(zone).date() + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    plan = [("alice", "tom", 10, "video"), ("charlie", "theo", 11, "audio")]
+    for client, therapist, hour, modality in plan:
+        if Appointment.objects.filter(client=cast.records[client]).exists():
+            continue
+        appointment_book(
+            membership=cast.memberships[therapist],
+            request=BookingRequest(
+                client=cast.records[client],
+                therapist=cast.users[therapist],
+                service_type=services["Treatment"],
+                modality=modality,
+                starts_at=datetime.combine(day, datetime.min.time(), tzinfo=zone).replace(
+                    hour=hour
+                ),
+            ),
+        )

@@ -4,7 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from hearth.accounts.personas import DEMO_PASSWORD, PERSONAS, personas_ensure, totp_code_now
-from hearth.scheduling.demo import schedules_ensure
+from hearth.scheduling.demo import demo_appointments_ensure, schedules_ensure
 
 
 class Command(BaseCommand):
@@ -21,6 +21,7 @@ class Command(BaseCommand):
         cast = personas_ensure()
         for organisation in cast.organisations.values():
             schedules_ensure(organisation)
+        demo_appointments_ensure(cast)
         if options["code"]:
             key = next((p.key for p in PERSONAS if p.email == options["code"]), None)
             if key is None or key not in cast.totp_secrets:
