@@ -1,0 +1,1 @@
+"""Outcome and experience measures: instruments, scoring, change."""
