@@ -95,6 +95,7 @@ ROUTES: dict[str, Rule] = {
     "organisation_choose": Rule(members(200)),
     "account_settings": Rule(members(200)),
     "staff_list": Rule(only({"ada"})),
+    "organisation_settings": Rule(only({"ada"})),
     "invitation_revoke": Rule(
         only({"ada"}, ok=405),
         kwargs=lambda cast, extra: {"invitation_id": extra["invitation"].pk},

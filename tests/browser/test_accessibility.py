@@ -52,6 +52,10 @@ SCHEDULING_PAGES = [
     ("tom", "/calendar/link/"),
     ("tom", "/calendar/availability/"),
     ("ada", "/settings/scheduling/"),
+    ("ada", "/settings/organisation/"),
+    ("ada", "/staff/"),
+    ("ada", "/governance/audit/"),
+    ("tom", "/clients/"),
 ]
 
 

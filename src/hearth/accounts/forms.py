@@ -64,3 +64,19 @@ class ClientRegistrationForm(PasswordFieldsMixin):
     full_name = forms.CharField(max_length=200, label="Your full name")
     email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     field_order = ["full_name", "email", "password1", "password2"]
+
+
+class OrganisationForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    allow_client_self_registration = forms.BooleanField(
+        required=False,
+        label="Clients may register themselves online",
+        help_text="Your registration page is shown below.",
+    )
+    staff_idle_minutes = forms.IntegerField(
+        min_value=5,
+        max_value=120,
+        required=False,
+        label="Sign staff out after this many idle minutes",
+        help_text="Blank uses the platform default.",
+    )

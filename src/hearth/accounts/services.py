@@ -157,3 +157,44 @@ def client_register(
         object_id=membership.pk,
     )
     return user
+
+
+@transaction.atomic
+def organisation_update(
+    *,
+    membership: Membership,
+    name: str,
+    allow_client_self_registration: bool,
+    staff_idle_minutes: int | None,
+) -> Organisation:
+    """A service admin changes their organisation's settings."""
+    if membership.role != Role.SERVICE_ADMIN:
+        raise PermissionError("Only service admins change organisation settings.")
+    if not name.strip():
+        raise ValidationError({"name": "Give the organisation a name."})
+    if staff_idle_minutes is not None and not 5 <= staff_idle_minutes <= 120:
+        raise ValidationError({"staff_idle_minutes": "Between 5 and 120 minutes, or blank."})
+    organisation = Organisation.objects.select_for_update().get(pk=membership.organisation_id)
+    new = {
+        "name": name.strip(),
+        "allow_client_self_registration": allow_client_self_registration,
+        "staff_idle_minutes": staff_idle_minutes,
+    }
+    changes = {
+        key: [str(getattr(organisation, key)), str(value)]
+        for key, value in new.items()
+        if getattr(organisation, key) != value
+    }
+    for key, value in new.items():
+        setattr(organisation, key, value)
+    organisation.save()
+    if changes:
+        audit_record(
+            actor=membership.user,
+            organisation_id=organisation.pk,
+            action="organisation.update",
+            object_type="organisation",
+            object_id=organisation.pk,
+            changes=changes,
+        )
+    return organisation

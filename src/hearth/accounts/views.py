@@ -9,7 +9,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hearth.accounts.decorators import member_required, public, signed_in
-from hearth.accounts.forms import ClientRegistrationForm, InvitationAcceptForm, InvitationForm
+from hearth.accounts.forms import (
+    ClientRegistrationForm,
+    InvitationAcceptForm,
+    InvitationForm,
+    OrganisationForm,
+)
 from hearth.accounts.models import Invitation, Role
 from hearth.accounts.notifications import send_invitation
 from hearth.accounts.selectors import invitation_by_token, organisation_by_slug, staff_of
@@ -20,6 +25,7 @@ from hearth.accounts.services import (
     invitation_check,
     invitation_create,
     invitation_revoke,
+    organisation_update,
 )
 
 
@@ -166,3 +172,36 @@ def client_register_view(request: HttpRequest, slug: str) -> HttpResponse:
             address.send_confirmation(request, signup=True)
             return redirect(reverse("account_email_verification_sent"))
     return render(request, "accounts/register.html", {"organisation": organisation, "form": form})
+
+
+@member_required(Role.SERVICE_ADMIN)
+@require_http_methods(["GET", "POST"])
+def organisation_settings(request: HttpRequest) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    organisation = membership.organisation
+    form = OrganisationForm(
+        request.POST or None,
+        initial={
+            "name": organisation.name,
+            "allow_client_self_registration": organisation.allow_client_self_registration,
+            "staff_idle_minutes": organisation.staff_idle_minutes,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            organisation_update(membership=membership, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, "Saved.")
+            return redirect("organisation_settings")
+    return render(
+        request,
+        "accounts/organisation_settings.html",
+        {
+            "form": form,
+            "registration_url": request.build_absolute_uri(
+                reverse("client_register", args=[organisation.slug])
+            ),
+        },
+    )

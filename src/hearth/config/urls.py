@@ -19,6 +19,11 @@ urlpatterns = [
     path("accounts/settings/", accounts_views.account_settings, name="account_settings"),
     path("staff/", accounts_views.staff_list, name="staff_list"),
     path(
+        "settings/organisation/",
+        accounts_views.organisation_settings,
+        name="organisation_settings",
+    ),
+    path(
         "staff/invitations/<int:invitation_id>/revoke/",
         accounts_views.invitation_revoke_view,
         name="invitation_revoke",

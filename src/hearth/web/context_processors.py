@@ -15,6 +15,7 @@ NAVIGATION = [
     ("My record", "my_record", {Role.CLIENT}),
     ("Clients", "client_list", {Role.THERAPIST, Role.SUPERVISOR, Role.SERVICE_ADMIN}),
     ("Staff", "staff_list", {Role.SERVICE_ADMIN}),
+    ("Organisation", "organisation_settings", {Role.SERVICE_ADMIN}),
     ("Scheduling", "scheduling_settings", {Role.SERVICE_ADMIN}),
     ("Audit log", "audit_log", {Role.SERVICE_ADMIN}),
     ("API tokens", "api_tokens", {Role.THERAPIST, Role.SUPERVISOR, Role.SERVICE_ADMIN}),
