@@ -237,3 +237,41 @@ def route_samples(cast: Cast) -> dict[str, Any]:
             "uidb36": "1",
         },
     }
+
+
+# --- Headless Chromium, one per test session (Playwright's sync API allows one) --------
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    # Host candidates as plain loopback addresses, not mDNS ".local" names: the test
+    # machine has no multicast to resolve them. (Real calls use STUN/TURN candidates.)
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
+]
+
+
+@pytest.fixture(scope="session")
+def browser(request: pytest.FixtureRequest) -> Iterator[Any]:
+    chromium_path = request.getfixturevalue("chromium_path_session")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def chromium_path_session() -> str:
+    import shutil
+
+    need("Chromium", shutil.which(CHROMIUM) is not None, f"{CHROMIUM} not found")
+    return CHROMIUM

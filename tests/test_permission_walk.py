@@ -157,6 +157,22 @@ ROUTES: dict[str, Rule] = {
         only({"tom", "theo", "sam", "olive"}, ok=405), kwargs=alice_appointment, note="POST only"
     ),
     "calendar": Rule(only({"tom", "theo", "sam", "olive"})),
+    # The call room: the appointment's client and therapist only (a supervisor too is
+    # refused: 1:1 rooms); admins and commissioners have no call pages at all.
+    "call": Rule(
+        {
+            "anon": LOGIN,
+            "alice": 200,
+            "charlie": 404,
+            "tom": 200,
+            "theo": 404,
+            "sam": 404,
+            "ada": 403,
+            "cora": 403,
+            "olive": 404,
+        },
+        kwargs=alice_appointment,
+    ),
     "api_tokens": Rule(only(STAFF_WITH_RECORDS)),
     "api_token_revoke": Rule(
         only(STAFF_WITH_RECORDS, ok=405),

@@ -46,6 +46,7 @@ class HearthServer:
     port: int = field(default_factory=free_port)
     env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
+    owns_database: bool = False
 
     @property
     def url(self) -> str:
@@ -76,9 +77,9 @@ class HearthServer:
             raise AssertionError(f"hearth {' '.join(args)} failed:\n{result.stderr[-3000:]}")
         return result.stdout
 
-    def start(self) -> None:
+    def start(self, *, worker: bool = True) -> None:
         self.process = subprocess.Popen(
-            [HEARTH, "serve", "--port", str(self.port)],
+            [HEARTH, "serve", "--port", str(self.port), *([] if worker else ["--no-worker"])],
             env=self.env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -103,6 +104,22 @@ class HearthServer:
             time.sleep(0.3)
         raise AssertionError(f"hearth serve was not healthy within {timeout}s: {last}")
 
+    def wait_ready(self, timeout: float = 60) -> None:
+        """Until the server answers HTTP at all (any status: the worker may be off)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                output = self.process.stdout.read().decode() if self.process.stdout else ""
+                raise AssertionError(f"hearth serve exited early:\n{output[-3000:]}")
+            try:
+                urllib.request.urlopen(f"{self.url}/healthz", timeout=5)  # noqa: S310
+                return
+            except urllib.error.HTTPError:
+                return
+            except OSError:
+                time.sleep(0.3)
+        raise AssertionError(f"hearth serve did not answer within {timeout}s")
+
     def stop(self) -> None:
         if self.process is not None:
             self.process.terminate()
@@ -111,5 +128,44 @@ class HearthServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        if self.env.get("DATABASE_URL", "").startswith("postgres"):
+        if self.env.get("DATABASE_URL", "").startswith("postgres") and self.owns_database:
             _postgres_drop(self.env["DATABASE_URL"])
+
+
+def test_database_url() -> str:
+    """The URL of the database this test run uses, for a server in another process."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    user = db.get("USER") or "postgres"
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
+
+
+def asgi_server_on_test_database(
+    var_dir: Path, *, keyring: str, extra_env: dict[str, str] | None = None
+) -> HearthServer:
+    """``hearth serve`` (uvicorn: HTTP and WebSockets) on the test database.
+
+    Data the test commits (transaction=True) is visible to the server; sessions made by
+    the test are valid there because both use the same secret key.
+    """
+    from django.conf import settings
+
+    server = HearthServer(var_dir=var_dir)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_"))}
+    env.update(
+        {
+            "HEARTH_VAR_DIR": str(var_dir),
+            "DATABASE_URL": test_database_url(),
+            "HEARTH_KEYRING": keyring,
+            "HEARTH_SECRET_KEY": settings.SECRET_KEY,
+            **(extra_env or {}),
+        }
+    )
+    server.env = env
+    server.start(worker=False)
+    return server

@@ -11,8 +11,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from tests.conftest import CHROMIUM_ARGS  # the one flag set: no traffic beyond loopback
+
 T = TypeVar("T")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run"]
 
 
 def with_chromium(chromium_path: str, drive: Callable[[Any], T]) -> T:

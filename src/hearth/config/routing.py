@@ -2,4 +2,6 @@
 
 from typing import Any
 
-websocket_urlpatterns: list[Any] = []
+from hearth.calls.routing import websocket_urlpatterns as call_routes
+
+websocket_urlpatterns: list[Any] = [*call_routes]

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "hearth.governance",
     "hearth.clients",
     "hearth.scheduling",
+    "hearth.calls",
     "hearth.platform",
     "hearth.api",
 ]
@@ -242,6 +243,17 @@ DEFAULT_FROM_EMAIL = env("HEARTH_FROM_EMAIL", "Hearth <no-reply@hearth.invalid>"
 
 # Absolute links in emails and texts sent by the worker (no request to take them from).
 HEARTH_SITE_URL = env("HEARTH_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# --- Calls ----------------------------------------------------------------------------
+HEARTH_CALL_OPENS_MINUTES = envint("HEARTH_CALL_OPENS_MINUTES", 15)
+HEARTH_CALL_CLOSES_MINUTES = envint("HEARTH_CALL_CLOSES_MINUTES", 60)  # after the end
+HEARTH_STUN_URLS = [u for u in env("HEARTH_STUN_URLS", "").split(",") if u]
+HEARTH_TURN_URLS = [u for u in env("HEARTH_TURN_URLS", "").split(",") if u]
+HEARTH_TURN_SECRET = env("HEARTH_TURN_SECRET")  # coturn static-auth-secret
+HEARTH_TURN_TTL_SECONDS = envint("HEARTH_TURN_TTL_SECONDS", 4 * 3600)
+HEARTH_ICE_TRANSPORT_POLICY = env("HEARTH_ICE_TRANSPORT_POLICY", "all")  # or "relay"
+HEARTH_SIGNAL_MAX_BYTES = envint("HEARTH_SIGNAL_MAX_BYTES", 65536)
+HEARTH_SIGNAL_RATE_PER_SECOND = envint("HEARTH_SIGNAL_RATE_PER_SECOND", 50)
 
 # --- Text messages --------------------------------------------------------------------
 HEARTH_SMS_BACKEND = env("HEARTH_SMS_BACKEND", "file")

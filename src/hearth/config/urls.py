@@ -47,6 +47,7 @@ urlpatterns = [
     path("api/v1/", include("hearth.api.urls")),
     path("api/v1/", include(scheduling_api_urls)),
     path("", include(scheduling_page_urls)),
+    path("", include("hearth.calls.urls")),
     path("api/schema/", api_views.ApiSchemaView.as_view(), name="api_schema"),
     # The split view serves its initialising script from /api/docs/?script, not inline,
     # so the page works under the CSP's script-src 'self'.

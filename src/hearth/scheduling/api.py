@@ -101,6 +101,16 @@ class AppointmentSerializer(serializers.ModelSerializer):
         return self._local(obj.ends_at)
 
 
+class AwareDateTimeField(serializers.DateTimeField):
+    """A moment with its offset. A naive time is refused rather than read as UTC: the
+    same wall-clock time is a different moment in every zone."""
+
+    def enforce_timezone(self, value: datetime) -> datetime:
+        if timezone.is_naive(value):
+            raise serializers.ValidationError("Give the time with its time zone offset.")
+        return super().enforce_timezone(value)
+
+
 class BookSerializer(serializers.Serializer):
     client_id = serializers.IntegerField(
         required=False, help_text="Staff only; clients book for themselves."
@@ -108,7 +118,7 @@ class BookSerializer(serializers.Serializer):
     therapist_id = serializers.IntegerField()
     service_type_id = serializers.IntegerField()
     modality = serializers.ChoiceField(choices=Modality.choices)
-    starts_at = serializers.DateTimeField(help_text="ISO 8601 with an offset.")
+    starts_at = AwareDateTimeField(help_text="ISO 8601 with an offset.")
     minutes = serializers.IntegerField(required=False, min_value=1, max_value=600)
     fatigue_override_reason = serializers.CharField(
         required=False, allow_blank=True, max_length=300
@@ -116,7 +126,7 @@ class BookSerializer(serializers.Serializer):
 
 
 class RescheduleSerializer(serializers.Serializer):
-    starts_at = serializers.DateTimeField()
+    starts_at = AwareDateTimeField(help_text="ISO 8601 with an offset.")
     minutes = serializers.IntegerField(required=False, min_value=1, max_value=600)
     reason = serializers.CharField(max_length=300)
     fatigue_override_reason = serializers.CharField(
@@ -247,9 +257,16 @@ class AppointmentListView(APIView):
     @conflicts_as_409
     def post(self, request: Request) -> Response:
         membership = _membership(request)
+        zone = viewer_zone(request, request.query_params.get("tz"))  # refuse before booking
         data = BookSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
+        therapist = User.objects.filter(pk=values["therapist_id"]).first()
+        service = ServiceType.objects.filter(pk=values["service_type_id"]).first()
+        if therapist is None:
+            raise ValidationError({"therapist_id": "Choose a therapist from this service."})
+        if service is None:
+            raise ValidationError({"service_type_id": "Choose a service this organisation offers."})
         if membership.role == Role.CLIENT:
             own = client_records_visible_to(membership).values_list("pk", flat=True).first()
             if own is None:
@@ -259,12 +276,6 @@ class AppointmentListView(APIView):
             if "client_id" not in values:
                 raise ValidationError({"client_id": "Say which client the booking is for."})
             client = access_client_record(membership, values["client_id"], purpose="book")
-        therapist = User.objects.filter(pk=values["therapist_id"]).first()
-        service = ServiceType.objects.filter(pk=values["service_type_id"]).first()
-        if therapist is None:
-            raise ValidationError({"therapist_id": "Choose a therapist from this service."})
-        if service is None:
-            raise ValidationError({"service_type_id": "Choose a service this organisation offers."})
         appointment = appointment_book(
             membership=membership,
             request=BookingRequest(
@@ -277,7 +288,6 @@ class AppointmentListView(APIView):
             ),
             fatigue_override_reason=values.get("fatigue_override_reason", ""),
         )
-        zone = viewer_zone(request, request.query_params.get("tz"))
         return Response(AppointmentSerializer(appointment, context={"zone": zone}).data, status=201)
 
 
@@ -303,11 +313,11 @@ class _Action(APIView):
     @conflicts_as_409
     def post(self, request: Request, appointment_id: int) -> Response:
         membership = _membership(request)
+        zone = viewer_zone(request, request.query_params.get("tz"))  # refuse before acting
         data = self.serializer(data=request.data)
         data.is_valid(raise_exception=True)
         appointment = access_appointment(membership, appointment_id, purpose="change_view")
         appointment = self.act(membership, appointment, dict(data.validated_data))
-        zone = viewer_zone(request, request.query_params.get("tz"))
         return Response(AppointmentSerializer(appointment, context={"zone": zone}).data)
 
 

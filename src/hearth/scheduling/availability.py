@@ -162,12 +162,31 @@ def open_windows(
         if e.kind == AvailabilityException.Kind.TIME_OFF
     ]
     result = []
-    for window, site in windows:
+    for window, site in _merge(windows):
         for piece in _subtract(window, time_off):
             clipped = Interval(max(piece.start, start), min(piece.end, end))
             if clipped.start < clipped.end:
                 result.append((clipped, site))
     return sorted(result, key=lambda w: w[0].start)
+
+
+def _merge(windows: list[tuple[Interval, int | None]]) -> list[tuple[Interval, int | None]]:
+    """Join windows that overlap or touch (extra hours next to, or over, working hours;
+    two blocks of one day), so that no slot is offered twice and a session may run
+    across the join. Windows at two different sites stay apart."""
+    merged: list[tuple[Interval, int | None]] = []
+    for window, site in sorted(windows, key=lambda w: w[0].start):
+        if merged:
+            last, last_site = merged[-1]
+            same_place = last_site is None or site is None or last_site == site
+            if same_place and window.start <= last.end:
+                merged[-1] = (
+                    Interval(last.start, max(last.end, window.end)),
+                    last_site if last_site is not None else site,
+                )
+                continue
+        merged.append((window, site))
+    return merged
 
 
 def _subtract(window: Interval, holes: Iterable[Interval]) -> list[Interval]:
@@ -251,18 +270,21 @@ def slots_for(
     """Open slots of ``minutes`` for ``modality``, aligned to ``step`` in local time."""
     length = timedelta(minutes=minutes)
     slots: list[Slot] = []
+    offered: set[datetime] = set()  # windows at two sites may overlap: offer a time once
     for window, site in open_windows(calendar, modality, start, end):
         cursor = _align(window.start, step, calendar.zone)
         while cursor + length <= window.end:
             candidate = Interval(cursor, cursor + length)
             if (
                 cursor >= window.start
+                and cursor not in offered
                 and clashes(calendar, candidate, limits.buffer) is None
                 and fatigue_problem(calendar, candidate, modality, limits) is None
             ):
                 slots.append(
                     Slot(calendar.therapist_id, candidate.start, candidate.end, modality, site)
                 )
+                offered.add(cursor)
             cursor += step
     return slots
 

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hearth.platform.sms import get_sms_gateway
-from hearth.scheduling.models import CANCELLED, Appointment, Modality, Reminder
+from hearth.scheduling.models import CANCELLED, Appointment, AppointmentStatus, Modality, Reminder
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +120,9 @@ def reminder_send_one(reminder_id: int, *, worker_id: str) -> bool:
         appointment = reminder.appointment
         if appointment.status in CANCELLED:
             _skip(reminder, "cancelled")
+            return False
+        if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED):
+            _skip(reminder, "not booked")
             return False
         if appointment.sequence != reminder.sequence:
             _skip(reminder, "moved")

@@ -304,7 +304,8 @@ def appointment_book(
         fatigue_override_reason=override,
     )
     _insert_or_conflict(appointment)
-    _schedule_reminders(appointment)
+    if status == AppointmentStatus.BOOKED:  # a request is reminded of once confirmed
+        _schedule_reminders(appointment)
     WaitlistEntry.objects.filter(
         client=request.client,
         service_type=request.service_type,
@@ -328,11 +329,16 @@ def appointment_book(
 def appointment_confirm(*, membership: Membership, appointment: Appointment) -> Appointment:
     if membership.role not in STAFF_BOOKERS:
         raise PermissionDenied("Only staff confirm requested appointments.")
-    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    appointment = (
+        Appointment.objects.select_for_update().select_related("client").get(pk=appointment.pk)
+    )
     if appointment.status != AppointmentStatus.REQUESTED:
         raise ValidationError("Only a requested appointment can be confirmed.")
+    if appointment.starts_at <= timezone.now():
+        raise ValidationError("The requested time has passed; book another time instead.")
     appointment.status = AppointmentStatus.BOOKED
     appointment.save(update_fields=["status", "updated_at"])
+    _schedule_reminders(appointment)
     _audit(membership, "confirm", appointment)
     return appointment
 
@@ -357,6 +363,17 @@ def appointment_reschedule(
         raise ValidationError("Only a booked or requested appointment can be moved.")
     if not reason.strip():
         raise ValidationError({"reason": "Say why the appointment is moving."})
+    status = appointment.status
+    if membership.role == Role.CLIENT:
+        # Moving is booking another time: the organisation's rule for clients applies,
+        # and a session that has begun (or been missed) is no longer the client's to move.
+        if appointment.starts_at <= timezone.now():
+            raise ValidationError("This appointment has already started.")
+        policy = policy_of(appointment.organisation_id)
+        if policy.client_booking == ClientBooking.OFF:
+            raise PermissionDenied("Appointments with this service are booked by staff.")
+        if policy.client_booking == ClientBooking.REQUEST:
+            status = AppointmentStatus.REQUESTED
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [4401, appointment.therapist_id])
@@ -380,9 +397,11 @@ def appointment_reschedule(
     appointment.site_id = site
     appointment.sequence += 1
     appointment.fatigue_override_reason = override
+    appointment.status = status
     _insert_or_conflict(appointment)
     _skip_pending_reminders(appointment, "moved")
-    _schedule_reminders(appointment)
+    if status == AppointmentStatus.BOOKED:
+        _schedule_reminders(appointment)
     _audit(
         membership,
         "reschedule",
@@ -390,6 +409,7 @@ def appointment_reschedule(
         old_starts_at=old_start,
         starts_at=appointment.starts_at,
         reason=reason.strip()[:300],
+        status=status,
     )
     return appointment
 
@@ -411,6 +431,9 @@ def appointment_cancel(
     now = timezone.now()
     policy = policy_of(appointment.organisation_id)
     by_client = membership.role == Role.CLIENT
+    if by_client and appointment.starts_at <= now:
+        # Otherwise a missed session could be turned into a cancellation after the fact.
+        raise ValidationError("An appointment that has started or ended cannot be cancelled.")
     appointment.status = (
         AppointmentStatus.CANCELLED_CLIENT if by_client else AppointmentStatus.CANCELLED_SERVICE
     )
@@ -442,6 +465,8 @@ def appointment_record_attendance(
     if status not in (AppointmentStatus.ATTENDED, AppointmentStatus.DNA):
         raise ValidationError({"status": "Record attended or did not attend."})
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if membership.role == Role.THERAPIST and appointment.therapist_id != membership.user_id:
+        raise PermissionDenied("Attendance is recorded by the appointment's clinician.")
     if appointment.status in CANCELLED:
         raise ValidationError("This appointment was cancelled.")
     if appointment.starts_at > timezone.now():

@@ -200,7 +200,12 @@ def reschedule(request: HttpRequest, appointment_id: int) -> HttpResponse:
             messages.error(request, _error_text(exc))
         else:
             local = moved.starts_at.astimezone(zone)
-            messages.success(request, f"Moved to {local:%A %d %B at %H:%M}.")
+            if moved.status == AppointmentStatus.REQUESTED:
+                messages.success(
+                    request, f"Requested a move to {local:%A %d %B at %H:%M}; staff will confirm."
+                )
+            else:
+                messages.success(request, f"Moved to {local:%A %d %B at %H:%M}.")
             return redirect("my_appointments" if membership.role == Role.CLIENT else "calendar")
     service: ServiceType = appointment.service_type
     slots = open_slots(
