@@ -7,6 +7,7 @@ number of therapists), so the number of queries does not grow with the calendar.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -60,10 +61,51 @@ class Calendar:
     hours: list[WorkingHours] = field(default_factory=list)
     exceptions: list[AvailabilityException] = field(default_factory=list)
     busy: list[Busy] = field(default_factory=list)
+    _index: CalendarIndex | None = field(default=None, repr=False)
+
+    def index(self, min_break: timedelta) -> CalendarIndex:
+        """Lookups built once per search (rebuilt if ``busy`` is replaced)."""
+        cached = self._index
+        if cached is None or cached.busy is not self.busy or cached.min_break != min_break:
+            cached = self._index = CalendarIndex.build(self.busy, self.zone, min_break)
+        return cached
 
     @property
     def therapist_id(self) -> int:
         return int(self.profile.membership.user_id)
+
+
+@dataclass(frozen=True)
+class CalendarIndex:
+    """Sorted views of one calendar's bookings, so each candidate costs a binary search
+    rather than a scan of every appointment."""
+
+    busy: list[Busy]
+    min_break: timedelta
+    reach: list[datetime]  # reach[i]: the latest end among busy[0..i] (non-decreasing)
+    run_starts: list[datetime]  # maximal runs of live remote sessions with short gaps
+    run_ends: list[datetime]
+    video_by_day: dict[date, timedelta]
+
+    @classmethod
+    def build(cls, busy: list[Busy], zone: ZoneInfo, min_break: timedelta) -> CalendarIndex:
+        reach: list[datetime] = []
+        for b in busy:
+            reach.append(max(reach[-1], b.interval.end) if reach else b.interval.end)
+        run_starts: list[datetime] = []
+        run_ends: list[datetime] = []
+        for b in sorted((b for b in busy if b.modality in LIVE_REMOTE), key=lambda b: b.interval):
+            if run_ends and b.interval.start - run_ends[-1] < min_break:
+                run_ends[-1] = max(run_ends[-1], b.interval.end)
+            else:
+                run_starts.append(b.interval.start)
+                run_ends.append(b.interval.end)
+        video: dict[date, timedelta] = {}
+        for b in busy:
+            if b.modality == Modality.VIDEO:
+                day = b.interval.start.astimezone(zone).date()
+                video[day] = video.get(day, timedelta()) + (b.interval.end - b.interval.start)
+        return cls(busy, min_break, reach, run_starts, run_ends, video)
 
 
 @dataclass(frozen=True)
@@ -115,15 +157,14 @@ def load_calendars(
         by_id[exc.profile_id].exceptions.append(exc)
     by_user = {c.therapist_id: c for c in by_id.values()}
     # Whole local days either side, so fatigue limits see the full day and buffers.
-    for appt in Appointment.objects.filter(
+    rows = Appointment.objects.filter(
         therapist_id__in=by_user,
         status__in=HOLDS_SLOT,
         starts_at__lt=end + timedelta(days=1),
         ends_at__gt=start - timedelta(days=1),
-    ).only("therapist_id", "starts_at", "ends_at", "modality"):
-        by_user[appt.therapist_id].busy.append(
-            Busy(Interval(appt.starts_at, appt.ends_at), appt.modality)
-        )
+    ).values_list("therapist_id", "starts_at", "ends_at", "modality")
+    for therapist_id, starts_at, ends_at, modality in rows:  # tuples: no model instances
+        by_user[therapist_id].busy.append(Busy(Interval(starts_at, ends_at), modality))
     for calendar in by_id.values():
         calendar.busy.sort(key=lambda b: b.interval.start)
     return list(by_id.values())
@@ -205,14 +246,18 @@ def _subtract(window: Interval, holes: Iterable[Interval]) -> list[Interval]:
     return pieces
 
 
-def clashes(calendar: Calendar, candidate: Interval, buffer: timedelta) -> Busy | None:
+def clashes(
+    calendar: Calendar, candidate: Interval, buffer: timedelta, min_break: timedelta = timedelta()
+) -> Busy | None:
     """The first appointment the candidate overlaps, counting the buffer around it."""
-    for busy in calendar.busy:
-        padded = Interval(busy.interval.start - buffer, busy.interval.end + buffer)
-        if padded.overlaps(candidate):
-            return busy
-        if busy.interval.start > candidate.end + buffer:
+    index = calendar.index(min_break)
+    # Skip every booking that ends (with its buffer) before the candidate starts.
+    first = bisect_right(index.reach, candidate.start - buffer)
+    for busy in calendar.busy[first:]:
+        if busy.interval.start - buffer >= candidate.end:
             break
+        if busy.interval.end + buffer > candidate.start:
+            return busy
     return None
 
 
@@ -222,18 +267,17 @@ def fatigue_problem(
     """Why booking ``candidate`` would break a screen-fatigue limit, or None."""
     if modality not in LIVE_REMOTE:
         return None
-    # Merge live remote sessions separated by less than a break into runs; judge the
-    # run that would hold the candidate.
-    live = sorted([b.interval for b in calendar.busy if b.modality in LIVE_REMOTE] + [candidate])
-    run_start = run_end = None
-    for interval in live:
-        if run_end is not None and interval.start - run_end < limits.min_break:
-            run_end = max(run_end, interval.end)
-        elif run_end is not None and run_start <= candidate.start < run_end:  # type: ignore[operator]
-            break  # the candidate's run has closed
-        else:
-            run_start, run_end = interval.start, interval.end
-    assert run_start is not None and run_end is not None
+    # Existing live sessions form maximal runs (gaps shorter than a break); a candidate,
+    # which overlaps no booking, can join at most the run before it and the one after.
+    index = calendar.index(limits.min_break)
+    run_start, run_end = candidate.start, candidate.end
+    before = bisect_right(index.run_starts, candidate.start) - 1
+    if before >= 0 and candidate.start - index.run_ends[before] < limits.min_break:
+        run_start = min(run_start, index.run_starts[before])
+        run_end = max(run_end, index.run_ends[before])
+    after = before + 1
+    if after < len(index.run_starts) and index.run_starts[after] - candidate.end < limits.min_break:
+        run_end = max(run_end, index.run_ends[after])
     if run_end - run_start > limits.max_continuous:
         minutes = int(limits.max_continuous.total_seconds() // 60)
         return (
@@ -242,15 +286,7 @@ def fatigue_problem(
         )
     if modality == Modality.VIDEO:
         day = candidate.start.astimezone(calendar.zone).date()
-        video = sum(
-            (
-                b.interval.end - b.interval.start
-                for b in calendar.busy
-                if b.modality == Modality.VIDEO
-                and b.interval.start.astimezone(calendar.zone).date() == day
-            ),
-            timedelta(),
-        ) + (candidate.end - candidate.start)
+        video = index.video_by_day.get(day, timedelta()) + (candidate.end - candidate.start)
         if video > limits.max_daily_video:
             hours = limits.max_daily_video.total_seconds() / 3600
             return f"This would take video sessions that day past the limit of {hours:g} hours."
@@ -278,7 +314,7 @@ def slots_for(
             if (
                 cursor >= window.start
                 and cursor not in offered
-                and clashes(calendar, candidate, limits.buffer) is None
+                and clashes(calendar, candidate, limits.buffer, limits.min_break) is None
                 and fatigue_problem(calendar, candidate, modality, limits) is None
             ):
                 slots.append(

@@ -144,7 +144,7 @@ def _validate(
         calendar.busy = [b for b in calendar.busy if (b.interval.start, b.interval.end) != own]
     site = _working_window(calendar, candidate, request.modality)
     limits = Limits.of(policy, profile)
-    clash = clashes(calendar, candidate, limits.buffer)
+    clash = clashes(calendar, candidate, limits.buffer, limits.min_break)
     if clash is not None:
         raise BookingConflict(
             f"The therapist is already booked from {_viewer_time(clash.interval.start, actor)} "
