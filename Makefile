@@ -60,8 +60,15 @@ test: lint
 	  env -u DATABASE_URL HEARTH_TEST_DB=sqlite $(BIN)/pytest -m both_databases; \
 	fi
 
-bench: $(VENV)/.installed-dev
+bench: $(VENV)/.installed-dev bench-scheduling
 	@echo "Benchmarks live under bench/; see BENCHMARKS.md for each command."
 
 clean:
 	rm -rf $(VENV) var/static .pytest_cache .mypy_cache .ruff_cache
+
+## Scheduling benchmarks (PostgreSQL at BENCH_POSTGRES_URL, default
+## postgres://postgres@127.0.0.1:5432/postgres); figures and how to read them: BENCHMARKS.md
+.PHONY: bench-scheduling
+bench-scheduling: $(VENV)/.installed
+	$(BIN)/python bench/scheduling/slots.py $(BENCH_ARGS)
+	$(BIN)/python bench/scheduling/booking.py $(BENCH_ARGS)

@@ -1,0 +1,180 @@
+"""What both scheduling benchmarks share: a fresh PostgreSQL database of their own, the
+environment the real ``hearth`` command runs with, statistics and a machine description.
+
+Nothing here writes outside a temporary directory and the benchmark's own database,
+which is dropped at the end even when the run fails.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import platform
+import secrets
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+
+# The PostgreSQL server's maintenance database; the benchmark creates its own next to it.
+ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+HEARTH = str(Path(sys.executable).with_name("hearth"))
+# Variables of the calling shell that must not leak into the benchmark's Hearth.
+_DROPPED_PREFIXES = ("HEARTH_", "DJANGO_", "PYTEST", "DATABASE_URL", "REDIS_URL")
+
+
+@dataclass(frozen=True)
+class BenchEnv:
+    database_url: str
+    var_dir: Path
+    env: dict[str, str]
+
+
+def _database_url(name: str) -> str:
+    return ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+def _drop(name: str) -> None:
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def bench_environment(database: str) -> Iterator[BenchEnv]:
+    """A fresh database ``database`` and a temporary HEARTH_VAR_DIR; both removed after."""
+    if not database.startswith("hearth_bench_"):
+        raise ValueError("benchmark databases are named hearth_bench_*")
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{database}"')
+    try:
+        with tempfile.TemporaryDirectory(prefix=f"{database}-") as tmp:
+            var_dir = Path(tmp)
+            url = _database_url(database)
+            key = base64.b64encode(secrets.token_bytes(32)).decode("ascii")
+            env = {k: v for k, v in os.environ.items() if not k.startswith(_DROPPED_PREFIXES)}
+            env.update(
+                DATABASE_URL=url,
+                HEARTH_VAR_DIR=str(var_dir),
+                HEARTH_KEYRING=json.dumps({"active": "b1", "keys": {"b1": key}}),
+                HEARTH_SECRET_KEY=secrets.token_urlsafe(50),
+                HEARTH_ALLOWED_HOSTS="127.0.0.1",
+                DJANGO_SETTINGS_MODULE="hearth.config.settings",
+            )
+            yield BenchEnv(url, var_dir, env)
+    finally:
+        _drop(database)
+
+
+def hearth(bench: BenchEnv, *args: str, timeout: float = 300) -> str:
+    """Run the real ``hearth`` command against the benchmark's database."""
+    result = subprocess.run(
+        [HEARTH, *args], env=bench.env, capture_output=True, text=True, timeout=timeout
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"hearth {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+    return result.stdout
+
+
+def django_setup(bench: BenchEnv) -> None:
+    """Configure Django in this process exactly as the ``hearth`` command would."""
+    for name in [k for k in os.environ if k.startswith(_DROPPED_PREFIXES)]:
+        del os.environ[name]
+    os.environ.update(bench.env)
+    import django
+
+    django.setup()
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """The p-th percentile (0–100), interpolating between closest ranks."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = (len(ordered) - 1) * p / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _memory() -> str:
+    try:
+        for line in Path("/proc/meminfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("MemTotal:"):
+                return f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    return "unknown"
+
+
+def load_average() -> str:
+    try:
+        one, five, fifteen = os.getloadavg()
+    except OSError:
+        return "unknown"
+    return f"{one:.2f} / {five:.2f} / {fifteen:.2f}"
+
+
+def code_version() -> str:
+    """The commit measured, and whether src/ had changes not yet committed."""
+    root = Path(__file__).resolve().parents[2]
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "src"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return f"{head} + uncommitted changes in src/" if dirty else head
+
+
+def machine() -> dict[str, str]:
+    with psycopg.connect(ADMIN_URL) as conn:
+        row = conn.execute("SHOW server_version").fetchone()
+    return {
+        "code": code_version(),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpus": str(os.cpu_count()),
+        "cpu": _cpu_model(),
+        "memory": _memory(),
+        "python": platform.python_version(),
+        "postgresql": str(row[0]) if row else "unknown",
+        "load (1/5/15 min)": load_average(),
+    }
+
+
+def print_machine(info: dict[str, str]) -> None:
+    print("| machine | |")
+    print("|---|---|")
+    for key, value in info.items():
+        print(f"| {key} | {value} |")
+    print()
