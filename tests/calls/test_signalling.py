@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable, Coroutine
 from importlib import import_module
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from channels.testing import WebsocketCommunicator
@@ -230,3 +231,24 @@ def test_only_the_call_page_allows_camera_and_microphone(cast: Cast, as_persona:
     assert "microphone=(self)" in call["Permissions-Policy"]
     home = as_persona("alice").get("/")
     assert "camera=()" in home["Permissions-Policy"]
+
+
+def test_join_links_appear_when_the_room_is_open(cast: Cast, as_persona: Any) -> None:
+    soon = book_now(cast)
+    page = as_persona("alice").get("/appointments/").content.decode()
+    assert f'href="/calls/{soon.pk}/">Join</a>' in page
+    calendar = (
+        as_persona("tom")
+        .get(
+            f"/calendar/?view=day&date={soon.starts_at.astimezone(ZoneInfo('Europe/London')).date()}"
+        )
+        .content.decode()
+    )
+    assert f'href="/calls/{soon.pk}/">Join</a>' in calendar
+
+
+def test_join_link_waits_for_the_room_to_open(cast: Cast, as_persona: Any) -> None:
+    later = book_now(cast, minutes_ahead=60 * 24)
+    page = as_persona("alice").get("/appointments/").content.decode()
+    assert f'href="/calls/{later.pk}/"' not in page
+    assert "Join opens at" in page

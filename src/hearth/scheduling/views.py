@@ -47,6 +47,7 @@ from hearth.scheduling.hours import (
 )
 from hearth.scheduling.models import (
     CANCELLED,
+    Appointment,
     AppointmentStatus,
     SchedulingPolicy,
     ServiceType,
@@ -95,12 +96,23 @@ def my_appointments(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     rows = appointments_between(membership, now - timedelta(days=90), now + timedelta(days=365))
     upcoming = [a for a in rows if a.ends_at >= now and a.status not in CANCELLED]
+    _mark_joinable(upcoming)
     past = [a for a in rows if a.ends_at < now or a.status in CANCELLED]
     return render(
         request,
         "scheduling/my_appointments.html",
         {"upcoming": upcoming, "past": past[::-1][:20], "zone": _zone(request)},
     )
+
+
+def _mark_joinable(appointments: list[Appointment]) -> None:
+    """Give each video or audio appointment its call link state: open now, or when."""
+    from hearth.calls.selectors import CALL_MODALITIES, call_is_open, call_window
+
+    for appointment in appointments:
+        appointment.has_call = appointment.modality in CALL_MODALITIES  # type: ignore[attr-defined]
+        appointment.call_open = appointment.has_call and call_is_open(appointment)  # type: ignore[attr-defined]
+        appointment.call_opens = call_window(appointment)[0]  # type: ignore[attr-defined]
 
 
 def _slot_groups(slots: list, zone: ZoneInfo) -> list[tuple[date, list]]:
@@ -275,6 +287,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
             appointment.ends_at <= now and appointment.status == AppointmentStatus.BOOKED
         )
         by_day[appointment.starts_at.astimezone(zone).date()].append(appointment)
+    _mark_joinable(list(rows))
     step = timedelta(days=1 if view == "day" else 7)
     return render(
         request,
