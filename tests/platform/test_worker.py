@@ -124,3 +124,14 @@ def test_worker_command_runs_one_task_and_exits() -> None:
     assert result.status == TaskResultStatus.SUCCESSFUL
     assert not WorkerHeartbeat.objects.filter(pk=stale.pk).exists()
     assert not WorkerHeartbeat.objects.exists()
+
+
+def test_the_worker_clock_enqueues_the_heartbeat_prune(db: None) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from hearth.platform.periodic import JOBS
+
+    [job] = [job for job in JOBS if job.name == "heartbeats_prune"]
+    assert job.every_seconds == 3600
+    job.run("worker-id")
+    assert DBTaskResult.objects.filter(task_path__endswith="heartbeats_prune").count() == 1
