@@ -32,10 +32,12 @@ def session_cookie(user: Any) -> bytes:
     return f"{settings.SESSION_COOKIE_NAME}={request.session.session_key}".encode()
 
 
-def communicator(appointment_id: int, user: Any | None) -> WebsocketCommunicator:
+def communicator(appointment_id: int, cookie: bytes | None) -> WebsocketCommunicator:
+    """A WebSocket client; ``cookie`` from session_cookie(), made before any event loop
+    runs (it writes the session to the database)."""
     headers = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
-    if user is not None:
-        headers.append((b"cookie", session_cookie(user)))
+    if cookie is not None:
+        headers.append((b"cookie", cookie))
     return WebsocketCommunicator(application, f"/ws/calls/{appointment_id}/", headers=headers)
 
 
@@ -73,21 +75,15 @@ async def frame_of(c: WebsocketCommunicator, kind: str, limit: int = 5) -> dict[
 
 def test_only_the_client_and_therapist_may_connect(cast: Cast) -> None:
     appointment = book_now(cast)
+    cookies = {key: session_cookie(user) for key, user in cast.users.items()}
 
     async def scenario() -> None:
-        for outsider in (
-            None,
-            cast.users["charlie"],
-            cast.users["theo"],
-            cast.users["sam"],
-            cast.users["ada"],
-            cast.users["olive"],
-        ):
-            c = communicator(appointment.pk, outsider)
+        for outsider in (None, "charlie", "theo", "sam", "ada", "olive"):
+            c = communicator(appointment.pk, cookies[outsider] if outsider else None)
             connected, code = await c.connect()
             assert not connected and code == 4403, outsider
-        for insider, role in ((cast.users["alice"], "client"), (cast.users["tom"], "therapist")):
-            c = communicator(appointment.pk, insider)
+        for insider, role in (("alice", "client"), ("tom", "therapist")):
+            c = communicator(appointment.pk, cookies[insider])
             connected, _ = await c.connect()
             assert connected
             welcome = await frame(c)
@@ -100,9 +96,10 @@ def test_only_the_client_and_therapist_may_connect(cast: Cast) -> None:
 
 def test_room_closed_outside_its_window(cast: Cast) -> None:
     later = book_now(cast, minutes_ahead=60 * 24)
+    cookies = {key: session_cookie(user) for key, user in cast.users.items()}
 
     async def scenario() -> None:
-        connected, code = await communicator(later.pk, cast.users["alice"]).connect()
+        connected, code = await communicator(later.pk, cookies["alice"]).connect()
         assert not connected and code == 4403
 
     run(scenario)
@@ -110,10 +107,11 @@ def test_room_closed_outside_its_window(cast: Cast) -> None:
 
 def test_bad_frames_get_error_frames_and_the_call_goes_on(cast: Cast) -> None:
     appointment = book_now(cast)
+    cookies = {key: session_cookie(user) for key, user in cast.users.items()}
 
     async def scenario() -> None:
-        client = communicator(appointment.pk, cast.users["alice"])
-        therapist = communicator(appointment.pk, cast.users["tom"])
+        client = communicator(appointment.pk, cookies["alice"])
+        therapist = communicator(appointment.pk, cookies["tom"])
         await client.connect()
         await therapist.connect()
         await frame(client)
@@ -175,9 +173,10 @@ def test_bad_frames_get_error_frames_and_the_call_goes_on(cast: Cast) -> None:
 def test_a_flood_is_rate_limited(cast: Cast, settings: Any) -> None:
     settings.HEARTH_SIGNAL_RATE_PER_SECOND = 5
     appointment = book_now(cast)
+    cookies = {key: session_cookie(user) for key, user in cast.users.items()}
 
     async def scenario() -> None:
-        c = communicator(appointment.pk, cast.users["alice"])
+        c = communicator(appointment.pk, cookies["alice"])
         await c.connect()
         await frame(c)
         for _ in range(40):
@@ -192,10 +191,11 @@ def test_a_flood_is_rate_limited(cast: Cast, settings: Any) -> None:
 
 def test_the_same_person_connecting_again_replaces_the_first(cast: Cast) -> None:
     appointment = book_now(cast)
+    cookies = {key: session_cookie(user) for key, user in cast.users.items()}
 
     async def scenario() -> None:
-        first = communicator(appointment.pk, cast.users["alice"])
-        second = communicator(appointment.pk, cast.users["alice"])
+        first = communicator(appointment.pk, cookies["alice"])
+        second = communicator(appointment.pk, cookies["alice"])
         await first.connect()
         await frame(first)
         await first.send_to(text_data=json.dumps({"v": 1, "type": "join"}))

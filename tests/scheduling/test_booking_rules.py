@@ -524,7 +524,10 @@ def test_clients_book_open_slots_for_themselves_only(
     )
     listed = charlie.get(APPOINTMENTS + "?start=2027-01-11&days=7").json()
     assert appointment.pk not in [row["id"] for row in listed]
-    ledger.assert_unchanged(audit=["access.denied", "access.denied", "access.denied"])
+    # Three refusals, and Charlie's own (empty) list read.
+    ledger.assert_unchanged(
+        audit=["access.denied", "access.denied", "access.denied", "appointment.list"]
+    )
     # Alice sees her own.
     assert as_persona("alice").get(url).json()["client_name"] == "Alice Ashworth"
 

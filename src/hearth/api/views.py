@@ -34,6 +34,7 @@ from hearth.clients.selectors import (
     client_records_visible_to,
 )
 from hearth.clients.services import client_record_create, client_record_update
+from hearth.governance.audit import audit_list_read
 from hearth.governance.selectors import audit_events_for
 
 RECORD_ROLES = {Role.THERAPIST, Role.SUPERVISOR, Role.SERVICE_ADMIN}
@@ -80,6 +81,7 @@ class ClientRecordListView(generics.GenericAPIView):
     @extend_schema(responses=ClientRecordListSerializer(many=True), summary="Clients you may see")
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
+        audit_list_read(_membership(request), object_type="client_record", count=len(page or []))
         return self.get_paginated_response(ClientRecordListSerializer(page, many=True).data)
 
     @extend_schema(

@@ -13,6 +13,7 @@ from hearth.clients.selectors import (
     client_records_visible_to,
 )
 from hearth.clients.services import client_record_create, client_record_update
+from hearth.governance.audit import audit_list_read
 
 STAFF_WITH_RECORDS = (Role.THERAPIST, Role.SUPERVISOR, Role.SERVICE_ADMIN)
 
@@ -20,7 +21,8 @@ STAFF_WITH_RECORDS = (Role.THERAPIST, Role.SUPERVISOR, Role.SERVICE_ADMIN)
 @member_required(*STAFF_WITH_RECORDS)
 def client_list(request: HttpRequest) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
-    records = client_records_visible_to(membership).select_related("therapist")
+    records = list(client_records_visible_to(membership).select_related("therapist"))
+    audit_list_read(membership, object_type="client_record", count=len(records))
     return render(request, "clients/client_list.html", {"records": records})
 
 

@@ -233,3 +233,14 @@ def audit_verify() -> ChainReport:
             ),
         )
     return ChainReport(checked, None)
+
+
+def audit_list_read(membership: Any, *, object_type: str, count: int) -> None:
+    """One audit event for a page or endpoint that listed clinical objects."""
+    audit_record(
+        actor=membership.user,
+        organisation_id=membership.organisation_id,
+        action=f"{object_type}.list",
+        object_type=object_type,
+        changes={"count": count},
+    )

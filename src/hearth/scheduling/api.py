@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from hearth.accounts.models import Role, User
 from hearth.api.models import Scope
 from hearth.clients.selectors import access_client_record, client_records_visible_to
+from hearth.governance.audit import audit_list_read
 from hearth.scheduling.errors import BookingConflict
 from hearth.scheduling.models import Appointment, AppointmentStatus, Modality, ServiceType
 from hearth.scheduling.search import open_slots
@@ -246,7 +247,8 @@ class AppointmentListView(APIView):
         days = _int(request.query_params.get("days", "14"), "days")
         if not 1 <= days <= 62:
             raise ValidationError({"days": "List 1 to 62 days at a time."})
-        rows = appointments_between(_membership(request), start, start + timedelta(days=days))
+        rows = list(appointments_between(_membership(request), start, start + timedelta(days=days)))
+        audit_list_read(_membership(request), object_type="appointment", count=len(rows))
         return Response(AppointmentSerializer(rows, many=True, context={"zone": zone}).data)
 
     @extend_schema(

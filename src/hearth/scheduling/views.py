@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from hearth.accounts.decorators import member_required, public
 from hearth.accounts.models import Role, User
 from hearth.clients.selectors import access_client_record, client_records_visible_to
+from hearth.governance.audit import audit_list_read
 from hearth.scheduling.configuration import scheduling_policy_update, service_type_save
 from hearth.scheduling.errors import BookingConflict
 from hearth.scheduling.feed import (
@@ -95,6 +96,7 @@ def my_appointments(request: HttpRequest) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
     now = timezone.now()
     rows = appointments_between(membership, now - timedelta(days=90), now + timedelta(days=365))
+    audit_list_read(membership, object_type="appointment", count=len(rows))
     upcoming = [a for a in rows if a.ends_at >= now and a.status not in CANCELLED]
     _mark_joinable(upcoming)
     past = [a for a in rows if a.ends_at < now or a.status in CANCELLED]
@@ -288,6 +290,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
         )
         by_day[appointment.starts_at.astimezone(zone).date()].append(appointment)
     _mark_joinable(list(rows))
+    audit_list_read(membership, object_type="appointment", count=len(rows))
     step = timedelta(days=1 if view == "day" else 7)
     return render(
         request,
@@ -402,6 +405,7 @@ def waitlist(request: HttpRequest) -> HttpResponse:
             None,
         )
         entries.append((entry, first))
+    audit_list_read(membership, object_type="waitlist_entry", count=len(entries))
     return render(
         request,
         "scheduling/waitlist.html",
