@@ -16,7 +16,8 @@ from hearth.accounts.personas import Cast
 from hearth.calls.models import CallEvent, SessionRecord
 from hearth.scheduling.models import Appointment, AppointmentStatus
 from tests.browser.conftest import PHONE, signed_in_context
-from tests.calls.conftest import book_now, connection_state, frames_decoded
+from tests.calls.conftest import connection_state, frames_decoded
+from tests.scheduling.conftest import book_now
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

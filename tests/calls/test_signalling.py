@@ -19,7 +19,7 @@ from django.http import HttpRequest
 from hearth.accounts.personas import Cast
 from hearth.calls.ice import turn_credentials
 from hearth.config.asgi import application
-from tests.calls.conftest import book_now
+from tests.scheduling.conftest import book_now
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -22,7 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from hearth.accounts.personas import Cast
-from hearth.scheduling.models import AvailabilityException, Reminder, ServiceType, TherapistProfile
+from hearth.scheduling.models import Reminder, ServiceType
 from hearth.scheduling.reminders import reminder_send_one, reminders_send_due
 from hearth.scheduling.services import (
     BookingRequest,
@@ -31,6 +31,7 @@ from hearth.scheduling.services import (
     appointment_reschedule,
 )
 from tests.browser.server import free_port
+from tests.scheduling.conftest import book_now
 
 
 class Inbox:
@@ -67,27 +68,9 @@ def sms_file(settings: Any, tmp_path: Path) -> Path:
 def _book_soon(cast: Cast, services: dict[str, ServiceType], *, hours_ahead: int = 3):
     """An appointment a few hours ahead, in extra hours opened for it, with due reminders."""
     record = cast.records["alice"]
-    record.phone = "+447700900123"
+    record.phone = "+447700900123"  # before booking: it decides the text reminder
     record.save()
-    start = (timezone.now() + timedelta(hours=hours_ahead)).replace(second=0, microsecond=0)
-    start -= timedelta(minutes=start.minute % 15)
-    profile = TherapistProfile.objects.get(membership=cast.memberships["tom"])
-    AvailabilityException.objects.create(
-        profile=profile,
-        kind=AvailabilityException.Kind.EXTRA,
-        starts_at=start - timedelta(hours=1),
-        ends_at=start + timedelta(hours=2),
-    )
-    appointment = appointment_book(
-        membership=cast.memberships["tom"],
-        request=BookingRequest(
-            client=record,
-            therapist=cast.users["tom"],
-            service_type=services["Treatment"],
-            modality="video",
-            starts_at=start,
-        ),
-    )
+    appointment = book_now(cast, minutes_ahead=hours_ahead * 60)
     # The 2-hour reminders fall due now; the 48-hour ones were never due (too late).
     Reminder.objects.filter(appointment=appointment).update(due_at=timezone.now())
     return appointment
