@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.auth import login
@@ -19,6 +20,7 @@ from django.http import HttpRequest
 from hearth.accounts.personas import Cast
 from hearth.calls.ice import turn_credentials
 from hearth.config.asgi import application
+from tests.calls.conftest import session_check_done
 from tests.scheduling.conftest import book_now
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -145,6 +147,11 @@ def test_bad_frames_get_error_frames_and_the_call_goes_on(cast: Cast) -> None:
         # Only the therapist admits.
         await client.send_to(text_data=json.dumps({"v": 1, "type": "admit"}))
         await frame_of(client, "not_allowed")
+        # Not before the session-start check is confirmed (or overridden with a reason).
+        await therapist.send_to(text_data=json.dumps({"v": 1, "type": "admit"}))
+        refused = await frame_of(therapist, "refused")
+        assert "session-start check" in refused["message"]
+        await database_sync_to_async(session_check_done)(appointment)
         await therapist.send_to(text_data=json.dumps({"v": 1, "type": "admit"}))
         await frame_of(client, "admitted")
         # A candidate is relayed to the other side only, schema-cleaned.

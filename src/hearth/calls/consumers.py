@@ -10,18 +10,35 @@ import json
 from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
-from hearth.accounts.models import STAFF_ROLES, Membership
-from hearth.accounts.selectors import user_has_totp
+from hearth.accounts.sockets import (
+    DirectDispatchConsumer,
+    socket_audit_context,
+    socket_membership,
+)
 from hearth.calls.ice import ice_configuration
 from hearth.calls.models import CallEvent, SessionRecord
-from hearth.calls.selectors import CallAccess, access_call, call_is_open
-from hearth.calls.services import call_event_record
-from hearth.calls.signalling import RELAYED, VERSION, ProtocolError, RateLimiter, parse
-from hearth.governance.context import AuditContext, set_audit_context
+from hearth.calls.selectors import (
+    CALL_MODALITIES,
+    CallAccess,
+    access_call,
+    call_is_open,
+    client_callback_number,
+)
+from hearth.calls.services import call_event_record, session_end, session_switch_to_phone
+from hearth.calls.signalling import (
+    RELAYED,
+    THERAPIST_ONLY,
+    VERSION,
+    ProtocolError,
+    RateLimiter,
+    parse,
+)
+from hearth.safety.checks import session_check_status
+from hearth.safety.regions import phone_display
 from hearth.scheduling.models import Appointment
 
 STATE_EVENTS = {
@@ -29,31 +46,48 @@ STATE_EVENTS = {
     "disconnected": CallEvent.Kind.DISCONNECTED,
     "failed": CallEvent.Kind.FAILED,
     "reconnected": CallEvent.Kind.RECONNECTED,
+    "audio_only": CallEvent.Kind.AUDIO_ONLY,
+    "video": CallEvent.Kind.VIDEO,
 }
 
 
 @database_sync_to_async
 def _authorise(user: Any, appointment_id: int) -> CallAccess | None:
-    if not user.is_authenticated:
-        return None
     appointment = Appointment.objects.filter(pk=appointment_id).only("organisation_id").first()
-    if appointment is None:
-        return None
-    membership = (
-        Membership.objects.active()
-        .select_related("user", "organisation")
-        .filter(user=user, organisation_id=appointment.organisation_id)
-        .first()
-    )
+    membership = socket_membership(user, appointment.organisation_id) if appointment else None
     if membership is None:
-        return None
-    if membership.role in STAFF_ROLES and not user_has_totp(user):
         return None
     try:
         access = access_call(membership, appointment_id, purpose="connect")
     except Http404:
         return None
+    if access.appointment.modality not in CALL_MODALITIES:
+        return None  # a telephone appointment has a page, not a media call
     return access if call_is_open(access.appointment) else None
+
+
+@database_sync_to_async
+def _therapist_action(access: CallAccess, kind: str) -> str | None:
+    """Switch to phone or end the session; returns an error message, or None if done."""
+    action = session_switch_to_phone if kind == "phone" else session_end
+    try:
+        action(user=access.membership.user, appointment=access.appointment)
+    except (ValidationError, PermissionDenied) as exc:
+        return " ".join(getattr(exc, "messages", [str(exc)]))
+    return None
+
+
+@database_sync_to_async
+def _may_start(access: CallAccess) -> bool:
+    """The therapist has confirmed the client's session-start check (or overridden it
+    with a reason): only then may the session start."""
+    return session_check_status(access.appointment).may_start
+
+
+@database_sync_to_async
+def _callback_number(access: CallAccess) -> tuple[str, str]:
+    number = client_callback_number(access.appointment)
+    return number, phone_display(number) if number.startswith("+") else number
 
 
 @database_sync_to_async
@@ -67,9 +101,10 @@ def _record(access: CallAccess, kind: str, prejoin: dict[str, Any] | None = None
     )
 
 
-class CallConsumer(AsyncWebsocketConsumer):
+class CallConsumer(DirectDispatchConsumer):
     access: CallAccess | None = None
     joined = False
+    peer: str | None = None  # the other side's connection, once it has said so
 
     async def connect(self) -> None:
         self._audit_context()
@@ -115,8 +150,19 @@ class CallConsumer(AsyncWebsocketConsumer):
             await self._join(message.get("prejoin", {}), resume=message["resume"])
         elif not self.joined:
             await self._error("out_of_order", "Send join first.")
+        elif kind in THERAPIST_ONLY and self.access.role != "therapist":
+            await self._error("not_allowed", "Only the therapist can do that.")
         elif kind == "admit":
             await self._admit()
+        elif kind in ("phone", "end"):
+            problem = await _therapist_action(self.access, kind)
+            if problem:
+                await self._error("refused", problem)
+            elif kind == "phone":
+                number, display = await _callback_number(self.access)
+                await self._group("call.phone", number=number, display=display)
+            else:
+                await self._group("call.ended")
         elif kind == "leave":
             await self.close(code=1000)
         elif kind in RELAYED:
@@ -124,7 +170,7 @@ class CallConsumer(AsyncWebsocketConsumer):
                 await _record(self.access, STATE_EVENTS[message["state"]])
             if kind == "restart":
                 await _record(self.access, CallEvent.Kind.ICE_RESTART)
-            await self._group("call.relay", message=message, role=self.access.role)
+            await self._relay(message)
 
     async def _join(self, prejoin: dict[str, Any], *, resume: bool = False) -> None:
         assert self.access is not None
@@ -149,8 +195,11 @@ class CallConsumer(AsyncWebsocketConsumer):
 
     async def _admit(self) -> None:
         assert self.access is not None
-        if self.access.role != "therapist":
-            await self._error("not_allowed", "Only the therapist admits.")
+        if not await _may_start(self.access):
+            await self._error(
+                "refused",
+                "Confirm the session-start check first, or start without it and say why.",
+            )
             return
         await _record(self.access, CallEvent.Kind.ADMITTED)
         await self._group("call.admitted")
@@ -167,12 +216,15 @@ class CallConsumer(AsyncWebsocketConsumer):
             self.joined = False
             await self.close(code=4409)
             return
+        self.peer = event["sender"]
         await self._send(
             "peer",
             role=event["role"],
             name=event["name"],
             prejoin=event["prejoin"],
             since=event["since"],
+            # A resumed socket keeps its media: the other side must not start over.
+            resume=event["resume"],
         )
         if self.joined:
             # Tell the newcomer that we are here too.
@@ -180,12 +232,14 @@ class CallConsumer(AsyncWebsocketConsumer):
                 event["sender"],
                 {
                     "type": "call.present",
+                    "sender": self.channel_name,
                     "role": self.access.role,
                     "name": self.access.membership.user.full_name,
                 },
             )
 
     async def call_present(self, event: dict[str, Any]) -> None:
+        self.peer = event["sender"]
         await self._send(
             "peer", role=event["role"], name=event["name"], prejoin={}, since=None, resume=True
         )
@@ -194,6 +248,12 @@ class CallConsumer(AsyncWebsocketConsumer):
         if self.joined:
             await self._send("admitted", rejoin=False)
 
+    async def call_phone(self, event: dict[str, Any]) -> None:
+        await self._send("phone", number=event["number"], display=event["display"])
+
+    async def call_ended(self, event: dict[str, Any]) -> None:
+        await self._send("ended")
+
     async def call_relay(self, event: dict[str, Any]) -> None:
         if event["sender"] != self.channel_name and self.joined:
             await self.send(
@@ -201,10 +261,30 @@ class CallConsumer(AsyncWebsocketConsumer):
             )
 
     async def call_left(self, event: dict[str, Any]) -> None:
+        if event["sender"] == self.peer:
+            self.peer = None
         if event["sender"] != self.channel_name:
             await self._send("left", role=event["role"])
 
     # --- helpers -------------------------------------------------------------------
+
+    async def _relay(self, message: dict[str, Any]) -> None:
+        """Straight to the other side's connection once it is known (half the channel
+        layer traffic of a room broadcast, which would come back to the sender too);
+        to the room until then. A peer that reconnects announces its new connection."""
+        assert self.access is not None
+        if self.peer is None:
+            await self._group("call.relay", message=message, role=self.access.role)
+            return
+        await self.channel_layer.send(
+            self.peer,
+            {
+                "type": "call.relay",
+                "sender": self.channel_name,
+                "message": message,
+                "role": self.access.role,
+            },
+        )
 
     async def _group(self, kind: str, **fields: Any) -> None:
         assert self.access is not None
@@ -219,11 +299,4 @@ class CallConsumer(AsyncWebsocketConsumer):
         await self._send("error", code=code, message=message)
 
     def _audit_context(self) -> None:
-        headers = dict(self.scope.get("headers", []))
-        client = self.scope.get("client") or [None]
-        set_audit_context(
-            AuditContext(
-                ip=client[0],
-                user_agent=headers.get(b"user-agent", b"").decode("latin-1")[:300],
-            )
-        )
+        socket_audit_context(self.scope)

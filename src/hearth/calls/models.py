@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from hearth.scheduling.models import Appointment
+from hearth.scheduling.models import Appointment, Modality
 
 
 class SessionRecord(models.Model):
@@ -22,6 +22,11 @@ class SessionRecord(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     # The client's pre-join check, for the therapist in the waiting room.
     prejoin = models.JSONField(default=dict, blank=True)
+    # What each side is sending now: {"client": "video" | "audio", "therapist": ...}.
+    media = models.JSONField(default=dict, blank=True)
+    # Set when the session moved to the telephone ("switch to phone", or a telephone
+    # appointment): the call page then shows the number and the outcome, not media.
+    telephone_since = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"Session record of appointment {self.appointment_id}"
@@ -37,11 +42,18 @@ class CallEvent(models.Model):
         RECONNECTED = "reconnected", "Reconnected"
         ICE_RESTART = "ice_restart", "Connection restarted"
         FAILED = "failed", "Connection failed"
+        AUDIO_ONLY = "audio_only", "Switched to audio only"
+        VIDEO = "video", "Switched to video"
+        SWITCHED_TO_PHONE = "switched_to_phone", "Switched to telephone"
+        PHONE_CONNECTED = "phone_connected", "Telephone: connected"
+        PHONE_NO_ANSWER = "phone_no_answer", "Telephone: no answer"
+        PHONE_WRONG_NUMBER = "phone_wrong_number", "Telephone: wrong number"
+        ENDED = "ended", "Session ended"
 
     session_record = models.ForeignKey(
         SessionRecord, on_delete=models.CASCADE, related_name="events"
     )
-    kind = models.CharField(max_length=16, choices=Kind.choices)
+    kind = models.CharField(max_length=24, choices=Kind.choices)
     at = models.DateTimeField(auto_now_add=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
@@ -61,7 +73,7 @@ class ModalitySegment(models.Model):
     session_record = models.ForeignKey(
         SessionRecord, on_delete=models.CASCADE, related_name="segments"
     )
-    modality = models.CharField(max_length=12)
+    modality = models.CharField(max_length=12, choices=Modality.choices)
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
 

@@ -11,10 +11,13 @@ from django.utils import timezone
 
 from hearth.accounts.models import Membership
 from hearth.accounts.selectors import audit_denied
+from hearth.calls.models import SessionRecord
 from hearth.governance.audit import audit_record
 from hearth.scheduling.models import CANCELLED, Appointment, Modality
 
+# Media calls run over the signalling socket; telephone sessions have a page but no socket.
 CALL_MODALITIES = {Modality.VIDEO, Modality.AUDIO}
+REMOTE_MODALITIES = CALL_MODALITIES | {Modality.TELEPHONE}
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ def access_call(
         .first()
     )
     role = call_role(membership, appointment) if appointment else None
-    if appointment is None or role is None or appointment.modality not in CALL_MODALITIES:
+    if appointment is None or role is None or appointment.modality not in REMOTE_MODALITIES:
         audit_denied(membership, object_type="call", object_id=appointment_id)
         raise Http404("No such call.")
     audit_record(
@@ -74,3 +77,18 @@ def access_call(
 def call_is_open(appointment: Appointment) -> bool:
     opens, closes = call_window(appointment)
     return appointment.status not in CANCELLED and opens <= timezone.now() <= closes
+
+
+def client_callback_number(appointment: Appointment) -> str:
+    """The number the therapist phones if the call fails, or for a telephone session:
+    the one the client confirmed for this session, else the one on their record."""
+    from hearth.safety.checks import session_check_status
+
+    location = session_check_status(appointment).location
+    if location is not None and location.callback_phone:
+        return location.callback_phone
+    return appointment.client.phone
+
+
+def session_record_of(appointment: Appointment) -> SessionRecord | None:
+    return SessionRecord.objects.filter(appointment=appointment).first()

@@ -1,8 +1,9 @@
 """The signalling protocol, version 1: a small, schema-checked message set.
 
-Client → server: join, offer, answer, candidate, restart, state, admit (therapist),
-leave. Server → client: welcome, peer, waiting, admitted, offer, answer, candidate,
-restart, state, left, replaced, error. Anything else, malformed, oversized or out of
+Client → server: join, offer, answer, candidate, restart, state, leave, and from the
+therapist only admit, phone (switch to telephone) and end. Server → client: welcome,
+peer, waiting, admitted, offer, answer, candidate, restart, state, phone, ended, left,
+replaced, error. Anything else, malformed, oversized or out of
 order gets an ``error`` frame and is dropped; the call and the process carry on.
 """
 
@@ -15,7 +16,8 @@ from typing import Any
 
 VERSION = 1
 RELAYED = {"offer", "answer", "candidate", "restart", "state"}
-ACCEPTED = RELAYED | {"join", "admit", "leave", "ping"}
+THERAPIST_ONLY = {"admit", "phone", "end"}
+ACCEPTED = RELAYED | THERAPIST_ONLY | {"join", "leave", "ping"}
 STATES = {
     "connected",
     "disconnected",
@@ -27,6 +29,7 @@ STATES = {
     "camera_on",
     "audio_only",
     "video",
+    "checked",  # the client answered the session-start check
 }
 
 

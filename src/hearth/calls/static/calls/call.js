@@ -16,13 +16,35 @@ if (root) {
     makingOffer: false, ignoreOffer: false, joined: false, admitted: false,
     local: null, retry: 0, closedByUs: false, statsTimer: null, levelTimer: null,
     inbox: Promise.resolve(), failures: [], tracksAdded: false, stuckSince: null,
+    audioOnly: false, descriptions: 0, media: "video", joinSent: false, queued: [], prejoin: {},
   };
+  // A reload rejoins the same call without asking again (per tab, until leaving).
+  const rejoinKey = `hearth-call-${appointment}`;
   // Exposed for the browser tests, which read getStats() from it.
   window.hearthCall = state;
 
+  // Signalling for the peer that is produced while the socket is down (an offer from
+  // an ICE restart, candidates) waits here and goes out, in order, after rejoining:
+  // otherwise one side would wait for an answer to an offer nobody received.
+  const QUEUED = new Set(["offer", "answer", "candidate", "restart", "state"]);
+
   function send(type, fields = {}) {
-    if (state.ws && state.ws.readyState === WebSocket.OPEN) {
-      state.ws.send(JSON.stringify({ v: VERSION, type, ...fields }));
+    const frame = JSON.stringify({ v: VERSION, type, ...fields });
+    if (state.ws && state.ws.readyState === WebSocket.OPEN && (state.joinSent || type === "join" || !QUEUED.has(type))) {
+      state.ws.send(frame);
+      return true;
+    }
+    if (QUEUED.has(type)) state.queued.push(frame);
+    return false;
+  }
+
+  // The first join carries the pre-join checks; after a dropped socket it resumes.
+  function sendJoin() {
+    const resume = state.joinSent;
+    if (send("join", { prejoin: resume ? {} : state.prejoin, resume })) {
+      state.joinSent = true;
+      const queued = state.queued.splice(0);
+      for (const frame of queued) state.ws.send(frame);
     }
   }
 
@@ -30,6 +52,7 @@ if (root) {
 
   async function startPreview() {
     const audioOnly = $("audio-only").checked;
+    state.audioOnly = audioOnly;
     const camera = $("camera").value;
     const microphone = $("microphone").value;
     if (state.local) state.local.getTracks().forEach((t) => t.stop());
@@ -45,7 +68,11 @@ if (root) {
 
   async function listDevices() {
     const devices = await navigator.mediaDevices.enumerateDevices();
-    for (const [select, kind] of [[$("camera"), "videoinput"], [$("microphone"), "audioinput"]]) {
+    const selects = [
+      [$("camera"), "videoinput"], [$("microphone"), "audioinput"],
+      [$("camera-live"), "videoinput"], [$("microphone-live"), "audioinput"],
+    ];
+    for (const [select, kind] of selects) {
       const current = select.value;
       select.replaceChildren(...devices.filter((d) => d.kind === kind).map((d, i) => {
         const option = document.createElement("option");
@@ -123,7 +150,7 @@ if (root) {
     ws.onopen = () => {
       state.retry = 0;
       // After a dropped socket: rejoin the same call, keeping the media connection.
-      if (state.joined) send("join", { prejoin: {}, resume: true });
+      if (state.joined) sendJoin();
     };
     // One message at a time, in arrival order: a candidate must never be applied
     // while the description it belongs to is still being set.
@@ -158,6 +185,7 @@ if (root) {
         status("You are in the waiting room.");
         break;
       case "peer":
+        if (role === "therapist") refreshCheck();
         if (role === "therapist" && message.role === "client" && !state.admitted) {
           const since = message.since ? new Date(message.since).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : "now";
           const checks = Object.entries(message.prejoin || {}).map(([k, v]) => `${k}: ${v === true ? "ok" : v === false ? "problem" : v}`).join(", ");
@@ -186,6 +214,28 @@ if (root) {
           try { await state.pc.addIceCandidate(message.candidate); } catch (e) { if (!state.ignoreOffer) throw e; }
         }
         break;
+      case "state":
+        if (message.state === "checked" && role === "therapist") refreshCheck();
+        if (message.state === "audio_only" || message.state === "video") {
+          const off = message.state === "audio_only";
+          $("remote").hidden = off;
+          $("remote-note").hidden = !off;
+        }
+        break;
+      case "phone":
+        stopMedia();
+        if (message.display && $("phone-number")) $("phone-number").textContent = ` on ${message.display}`;
+        show("telephone");
+        status("The session continues by telephone.");
+        break;
+      case "ended":
+        stopMedia();
+        sessionStorage.removeItem(rejoinKey);
+        state.closedByUs = true;
+        if (state.ws) state.ws.close(1000);
+        show("ended");
+        status("This session has ended.");
+        break;
       case "restart":
         // The other side restarts ICE and will send a new offer; nothing to do here
         // but wait for it (restarting on both sides would collide again).
@@ -198,6 +248,7 @@ if (root) {
         status("This session is open in another window.");
         break;
       case "error":
+        if (message.code === "refused") status(message.message);
         console.warn("signalling error", message.code, message.message);
         break;
       default:
@@ -209,6 +260,8 @@ if (root) {
 
   async function startCall() {
     if (state.pc) state.pc.close();
+    // Anything queued belonged to the old connection.
+    state.queued = state.queued.filter((frame) => !/"type":"(offer|answer|candidate|restart)"/.test(frame));
     const pc = new RTCPeerConnection(state.ice || {});
     state.pc = pc;
     state.makingOffer = false;
@@ -232,7 +285,12 @@ if (root) {
     };
     pc.onconnectionstatechange = () => {
       const s = pc.connectionState;
-      if (s === "connected") { status("Connected."); send("state", { state: "connected" }); }
+      if (s === "connected") {
+        status("Connected.");
+        send("state", { state: "connected" });
+        // The other side may have joined after we said so: say it again.
+        if (state.audioOnly) send("state", { state: "audio_only" });
+      }
       if (s === "disconnected") { status("Connection interrupted…"); send("state", { state: "disconnected" }); }
       if (s === "failed") { status("Connection failed; trying again."); send("state", { state: "failed" }); }
     };
@@ -259,6 +317,7 @@ if (root) {
     state.ignoreOffer = !state.polite && collision;
     if (state.ignoreOffer) return;
     await pc.setRemoteDescription(description);
+    state.descriptions += 1;
     if (description.type === "offer") {
       // First offer: our tracks take the transceivers it created (send and receive).
       addLocalTracks(pc);
@@ -305,8 +364,74 @@ if (root) {
 
   // --- Controls -------------------------------------------------------------------------
 
+  // The session-start check (safety): the therapist's review reloads when the client
+  // arrives or answers; the client's page says when it has answered.
+  function refreshCheck() {
+    const slot = $("check-slot");
+    if (slot) slot.dispatchEvent(new Event("hearth-refresh"));
+  }
+  if (role === "client") {
+    document.body.addEventListener("htmx:afterSwap", (event) => {
+      if (event.target && event.target.id === "session-check" && event.target.querySelector(".message.success")) send("state", { state: "checked" });
+    });
+  }
+
   function show(section) {
-    for (const id of ["prejoin", "waiting", "session"]) $(id).hidden = id !== section;
+    for (const id of ["prejoin", "waiting", "session", "telephone", "ended"]) $(id).hidden = id !== section;
+  }
+
+  function stopMedia() {
+    clearInterval(state.statsTimer);
+    clearInterval(state.levelTimer);
+    if (state.pc) state.pc.close();
+    if (state.local) state.local.getTracks().forEach((t) => t.stop());
+  }
+
+  function videoTransceiver() {
+    return state.pc && state.pc.getTransceivers().find((t) => t.receiver.track && t.receiver.track.kind === "video");
+  }
+
+  // Audio only: the camera stops and the video sender sends nothing; no renegotiation.
+  // Back to video: a fresh camera track takes the same sender (or a new one is added,
+  // and perfect negotiation renegotiates).
+  async function setAudioOnly(on) {
+    const transceiver = videoTransceiver();
+    if (on) {
+      for (const track of state.local ? state.local.getVideoTracks() : []) { track.stop(); state.local.removeTrack(track); }
+      if (transceiver) await transceiver.sender.replaceTrack(null);
+    } else {
+      const camera = $("camera-live").value || $("camera").value;
+      const stream = await navigator.mediaDevices.getUserMedia({ video: camera ? { deviceId: { exact: camera } } : true });
+      const [track] = stream.getVideoTracks();
+      state.local = state.local || new MediaStream();
+      state.local.addTrack(track);
+      $("local").srcObject = state.local;
+      if (transceiver && transceiver.sender) {
+        await transceiver.sender.replaceTrack(track);
+        if (transceiver.direction === "recvonly") transceiver.direction = "sendrecv";
+      } else if (state.pc) {
+        state.pc.addTrack(track, state.local);
+      }
+    }
+    state.audioOnly = on;
+    $("local").hidden = on;
+    const button = $("audio-toggle");
+    button.setAttribute("aria-pressed", String(on));
+    button.textContent = on ? "Turn video back on" : "Audio only";
+    send("state", { state: on ? "audio_only" : "video" });
+  }
+
+  // Change camera or microphone mid-call: the new track replaces the old on its sender.
+  async function changeDevice(kind, deviceId) {
+    const constraints = kind === "audio" ? { audio: { deviceId: { exact: deviceId } } } : { video: { deviceId: { exact: deviceId } } };
+    const stream = await navigator.mediaDevices.getUserMedia(constraints);
+    const [track] = kind === "audio" ? stream.getAudioTracks() : stream.getVideoTracks();
+    const old = kind === "audio" ? state.local.getAudioTracks() : state.local.getVideoTracks();
+    const sender = state.pc && state.pc.getSenders().find((s) => s.track && s.track.kind === kind);
+    if (sender) await sender.replaceTrack(track);
+    old.forEach((t) => { t.stop(); state.local.removeTrack(t); });
+    state.local.addTrack(track);
+    if (kind === "audio") meter(state.local);
   }
 
   function toggleTrack(kind, button, onText, offText) {
@@ -317,12 +442,20 @@ if (root) {
     button.textContent = enabled ? offText : onText;
   }
 
-  $("join").addEventListener("click", async () => {
+  async function join() {
+    if (state.joining || state.joined) return; // a second click while checks run
+    state.joining = true;
     const checks = await connectivity();
+    state.joining = false;
     state.joined = true;
-    send("join", { prejoin: checks });
+    state.prejoin = checks;
+    sessionStorage.setItem(rejoinKey, "1");
+    sendJoin();
+    // What this side sends, so the session record's modality segments are right.
+    if (state.audioOnly) send("state", { state: "audio_only" });
     if (role === "therapist") { show("waiting"); status("The room is open."); }
-  });
+  }
+  $("join").addEventListener("click", join);
   for (const id of ["camera", "microphone", "audio-only"]) $(id).addEventListener("change", () => startPreview().catch(() => status("Could not use that device.")));
   $("mute").addEventListener("click", (e) => toggleTrack("audio", e.target, "Mute", "Unmute"));
   $("camera-toggle").addEventListener("click", (e) => toggleTrack("video", e.target, "Camera off", "Camera on"));
@@ -334,18 +467,47 @@ if (root) {
     if (sender) await sender.replaceTrack(track);
     track.onended = () => { if (sender && state.local) sender.replaceTrack(state.local.getVideoTracks()[0] || null); };
   });
-  $("leave").addEventListener("click", () => {
-    state.closedByUs = true;
-    send("leave");
-    if (state.pc) state.pc.close();
-    if (state.local) state.local.getTracks().forEach((t) => t.stop());
-    status("You have left the session.");
-    show("prejoin");
-  });
+  $("audio-toggle").addEventListener("click", () => setAudioOnly(!state.audioOnly).catch(() => status("Could not turn the camera back on.")));
+  $("camera-live").addEventListener("change", (e) => changeDevice("video", e.target.value).catch(() => status("Could not use that camera.")));
+  $("microphone-live").addEventListener("change", (e) => changeDevice("audio", e.target.value).catch(() => status("Could not use that microphone.")));
   if (role === "therapist") {
-    $("admit").addEventListener("click", () => { send("admit"); $("admit").disabled = true; });
+    $("admit").addEventListener("click", () => {
+      const review = document.getElementById("session-check-review");
+      if (!review || review.dataset.mayStart !== "true") {
+        status("Confirm the session-start check first, or start without it and say why.");
+        if (review) review.scrollIntoView({ block: "start" });
+        return;
+      }
+      send("admit");
+      $("admit").disabled = true;
+    });
+    $("phone").addEventListener("click", () => { $("phone-confirm").hidden = false; $("phone-yes").focus(); });
+    $("phone-no").addEventListener("click", () => { $("phone-confirm").hidden = true; });
+    $("phone-yes").addEventListener("click", () => { $("phone-confirm").hidden = true; send("phone"); });
+    $("end").addEventListener("click", () => send("end"));
+  } else {
+    $("leave").addEventListener("click", () => {
+      state.closedByUs = true;
+      sessionStorage.removeItem(rejoinKey);
+      send("leave");
+      stopMedia();
+      status("You have left the session.");
+      show("prejoin");
+    });
   }
 
-  startPreview().catch(() => status("Allow the camera and microphone to join, or join with audio only."));
+  // Decided at load: was this tab in the call before the reload? (A click on Join while
+  // the camera is still starting must not count as a second join.)
+  const rejoinAfterReload = sessionStorage.getItem(rejoinKey) === "1";
   connect();
+  startPreview()
+    .catch(() => status("Allow the camera and microphone to join, or join with audio only."))
+    .then(() => {
+      if (!rejoinAfterReload) return;
+      // Rejoin once the socket is open (the welcome carries the ICE servers).
+      const wait = setInterval(() => {
+        if (state.joined) { clearInterval(wait); return; }
+        if (state.ice) { clearInterval(wait); join(); }
+      }, 100);
+    });
 }
