@@ -60,7 +60,7 @@ test: lint
 	  env -u DATABASE_URL HEARTH_TEST_DB=sqlite $(BIN)/pytest -m both_databases; \
 	fi
 
-bench: $(VENV)/.installed-dev bench-scheduling
+bench: $(VENV)/.installed-dev bench-scheduling bench-calls bench-messaging bench-safety
 	@echo "Benchmarks live under bench/; see BENCHMARKS.md for each command."
 
 clean:
@@ -72,3 +72,24 @@ clean:
 bench-scheduling: $(VENV)/.installed
 	$(BIN)/python bench/scheduling/slots.py $(BENCH_ARGS)
 	$(BIN)/python bench/scheduling/booking.py $(BENCH_ARGS)
+
+## Call benchmarks (PostgreSQL as above; Redis at BENCH_REDIS_URL, default
+## redis://127.0.0.1:6379/0; Chromium at HEARTH_CHROMIUM, default /usr/bin/chromium);
+## figures and how to read them: BENCHMARKS.md
+.PHONY: bench-calls
+bench-calls: $(VENV)/.installed-dev
+	$(BIN)/python bench/calls/join.py $(BENCH_ARGS)
+	$(BIN)/python bench/calls/signalling.py $(BENCH_ARGS)
+
+## Messaging benchmark (PostgreSQL and Redis as above); figures and how to read them:
+## BENCHMARKS.md
+.PHONY: bench-messaging
+bench-messaging: $(VENV)/.installed
+	@for script in bench/messaging/*.py; do \
+	  echo "== $$script"; $(BIN)/python $$script $(BENCH_ARGS) || exit 1; \
+	done
+## Risk-language detector: precision and recall on labelled sentences, against a keyword
+## baseline; a few seconds, no database. Figures and how to read them: BENCHMARKS.md
+.PHONY: bench-safety
+bench-safety: $(VENV)/.installed
+	$(BIN)/python bench/safety/risk_language.py $(BENCH_ARGS)

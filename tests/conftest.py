@@ -7,12 +7,15 @@ Outside CI a test needing PostgreSQL, Redis or Chromium skips when it is missing
 from __future__ import annotations
 
 import base64
+import email
 import importlib
 import json
 import os
 import shutil
+import threading
 from collections.abc import Generator, Iterator
 from datetime import UTC, datetime
+from email.message import Message as EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -219,22 +222,67 @@ def route_samples(cast: Cast) -> dict[str, Any]:
     from hearth.scheduling.feed import calendar_feed_create
 
     feed_token = calendar_feed_create(membership=cast.memberships["tom"])
+    from hearth.messaging.attachments import Upload
+    from hearth.messaging.services import message_send, thread_for_client
+
+    thread = thread_for_client(cast.records["alice"])
+    sent = message_send(
+        membership=cast.memberships["alice"],
+        thread=thread,
+        client_id="00000000-0000-4000-8000-000000000001",
+        body="Here is my worksheet.",
+        uploads=[Upload("worksheet.txt", b"Thoughts record, week 1\n")],
+    )
+    from hearth.measures.models import MeasureResponse
+    from hearth.records.demo import clinical_demo_ensure
+
+    clinical = clinical_demo_ensure(cast)  # Alice's episode, measures and a signed note
+    response = MeasureResponse.objects.filter(episode=clinical.episode).first()
+    assert response is not None
+    from hearth.records.models import ClinicalReview
+
+    review = ClinicalReview.objects.create(  # Sam's review of Tom's session, not yet recorded
+        organisation=cast.organisations["riverside"],
+        supervisor=cast.users["sam"],
+        therapist=cast.users["tom"],
+        month=appointment.starts_at.date().replace(day=1),
+        appointment=appointment,
+    )
+    from hearth.safety.escalation import help_request_raise
+
+    incident = help_request_raise(membership=cast.memberships["alice"]).incident
     return {
+        "thread": thread,
+        "attachment": sent.message.attachments.get(),
         "feed_token": feed_token,
         "invitation": invitation,
         "invitation_token": invitation_token,
         "token": api_token,
         "service": services["Treatment"],
         "appointment": appointment,
+        "episode": clinical.episode,
+        "note": clinical.note,
+        "measure_response": response,
+        "review": review,
+        "incident": incident,
         "kwargs": {
             "record_id": cast.records["alice"].pk,
             "invitation_id": invitation.pk,
             "token": invitation_token,
             "token_id": api_token.pk,
             "appointment_id": appointment.pk,
+            "thread_id": thread.pk,
+            "attachment_id": sent.message.attachments.get().pk,
+            "incident_id": incident.pk,
             "slug": "riverside",
             "key": "not-a-real-key",
             "uidb36": "1",
+            "episode_id": clinical.episode.pk,
+            "note_id": clinical.note.pk,
+            "response_id": response.pk,
+            "code": "phq-9",
+            "feedback_id": 1,
+            "review_id": review.pk,
         },
     }
 
@@ -275,3 +323,33 @@ def chromium_path_session() -> str:
 
     need("Chromium", shutil.which(CHROMIUM) is not None, f"{CHROMIUM} not found")
     return CHROMIUM
+
+
+# --- Email: a real SMTP server (aiosmtpd) on loopback ------------------------------------
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self.lock:
+            self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 Message accepted"
+
+
+@pytest.fixture
+def smtp(settings: Any) -> Iterator[Inbox]:
+    """Django's SMTP backend pointed at a real SMTP server on loopback."""
+    from aiosmtpd.controller import Controller
+
+    from tests.browser.server import free_port
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    try:
+        yield inbox
+    finally:
+        controller.stop()

@@ -19,6 +19,8 @@ from hearth.governance.models import AuditEvent
         ("alice", "/appointments/", "appointment.list"),
         ("tom", "/api/v1/appointments/", "appointment.list"),
         ("ada", "/waitlist/", "waitlist_entry.list"),
+        ("tom", "/messages/", "message_thread.list"),
+        ("sam", "/safety/incidents/", "incident.list"),
     ],
 )
 def test_list_read_is_audited(

@@ -51,6 +51,23 @@ class Rule:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def alice_thread(cast: Cast, extra: dict[str, Any]) -> dict[str, Any]:
+    return {"thread_id": extra["thread"].pk}
+
+
+ALICE_MESSAGES = {
+    "anon": LOGIN,
+    "alice": 200,
+    "charlie": 404,
+    "tom": 200,
+    "theo": 404,
+    "sam": 200,
+    "ada": 403,
+    "cora": 403,
+    "olive": 404,
+}
+
+
 def alice_record(cast: Cast, extra: dict[str, Any]) -> dict[str, Any]:
     return {"record_id": cast.records["alice"].pk}
 
@@ -81,6 +98,32 @@ ALICE_APPOINTMENT_API = {**ALICE_RECORD_API, "alice": 200, "charlie": 404}
 
 
 SCHEDULERS = {"alice", "charlie", "tom", "theo", "sam", "ada", "olive"}
+CLINICIANS = {"tom", "theo", "sam", "olive"}
+# Clinical pages of Alice's record: Tom and his supervisor; not the admin.
+ALICE_CLINICAL_PAGE = {**ALICE_RECORD_PAGE, "ada": 403}
+
+
+def alice_episode(cast: Cast, extra: dict[str, Any]) -> dict[str, Any]:
+    return {"episode_id": extra["episode"].pk}
+
+
+def alice_note(cast: Cast, extra: dict[str, Any]) -> dict[str, Any]:
+    return {"note_id": extra["note"].pk}
+
+
+# The session-start check of Alice's remote appointment: she answers, Tom reviews; other
+# clinicians and clients get 404 (no such check for them), other roles have no such page.
+ALICE_CHECK = {
+    "anon": LOGIN,
+    "alice": 200,
+    "charlie": 404,
+    "tom": 403,
+    "theo": 404,
+    "sam": 404,
+    "ada": 403,
+    "cora": 403,
+    "olive": 404,
+}
 
 
 def post_only(roles: set[str]) -> dict[str, Any]:
@@ -172,6 +215,134 @@ ROUTES: dict[str, Rule] = {
             "olive": 404,
         },
         kwargs=alice_appointment,
+    ),
+    # Telephone outcome and ending a session: therapists only, POST only; the POST itself
+    # is checked against the appointment (tests/calls/test_session_record.py).
+    "call_telephone_outcome": Rule(
+        only({"tom", "theo", "olive"}, ok=405), kwargs=alice_appointment, note="POST only"
+    ),
+    "call_end": Rule(
+        only({"tom", "theo", "olive"}, ok=405), kwargs=alice_appointment, note="POST only"
+    ),
+    # Messaging: Alice's thread is hers, Tom's (her therapist) and Sam's (his supervisor);
+    # a service admin manages records but never reads messages; others get 404 or 403.
+    "messages": Rule(
+        {**only({"tom", "theo", "sam", "olive"}), "alice": 302, "charlie": 302},
+        note="clients go straight to their own conversation",
+    ),
+    "message_preferences": Rule(only({"alice", "charlie", "tom", "theo", "sam", "olive"})),
+    "message_thread": Rule(ALICE_MESSAGES, kwargs=alice_thread),
+    "message_send": Rule(
+        only({"alice", "charlie", "tom", "theo", "sam", "olive"}, ok=405),
+        kwargs=alice_thread,
+        note="POST only; the POST checks the thread (tests/messaging)",
+    ),
+    "message_arrangement": Rule(
+        {**ALICE_MESSAGES, "alice": 403, "charlie": 403}, kwargs=alice_thread
+    ),
+    "message_attachment": Rule(
+        ALICE_MESSAGES,
+        kwargs=lambda cast, extra: {"attachment_id": extra["attachment"].pk},
+    ),
+    "message_thread_start": Rule(
+        only({"tom", "theo", "sam", "olive"}, ok=405), kwargs=alice_record, note="POST only"
+    ),
+    # The record of care. Episodes follow the client record's rules (Ada sees the
+    # episode but not its clinical text); notes and measures are for clinicians only.
+    "episode_list": Rule(ALICE_RECORD_PAGE, kwargs=alice_record),
+    "episode_create": Rule(ALICE_RECORD_PAGE, kwargs=alice_record),
+    "episode_detail": Rule(ALICE_RECORD_PAGE, kwargs=alice_episode),
+    "episode_status": Rule(only(CLINICIANS, ok=405), kwargs=alice_episode, note="POST only"),
+    "note_start": Rule(ALICE_CLINICAL_PAGE, kwargs=alice_episode),
+    "note_detail": Rule(ALICE_CLINICAL_PAGE, kwargs=alice_note),
+    "note_autosave": Rule(only(CLINICIANS, ok=405), kwargs=alice_note, note="POST only"),
+    "note_cosign": Rule(only(CLINICIANS, ok=405), kwargs=alice_note, note="POST only"),
+    "note_addendum": Rule(only(CLINICIANS, ok=405), kwargs=alice_note, note="POST only"),
+    "plan_detail": Rule(ALICE_CLINICAL_PAGE, kwargs=alice_episode),
+    "my_plan": Rule(only({"alice", "charlie"})),
+    # Riverside does not share notes with clients (the default): 404 for its clients.
+    "my_notes": Rule(only({"alice", "charlie"}, ok=404)),
+    "clinical_settings": Rule(only({"ada"})),
+    "review_list": Rule(only(CLINICIANS)),
+    # Sam's review of Tom's session: Tom sees it once Sam has recorded it.
+    "review_detail": Rule(
+        {**only(CLINICIANS), "tom": 404, "theo": 404, "olive": 404},
+        kwargs=lambda cast, extra: {"review_id": extra["review"].pk},
+    ),
+    "my_measures": Rule(only({"alice", "charlie"})),
+    # The sample appointment has not happened: Alice is sent back to her list.
+    "feedback_form": Rule(
+        {**only({"alice", "charlie"}), "alice": 302, "charlie": 404}, kwargs=alice_appointment
+    ),
+    "feedback_overview": Rule(only({"tom", "theo", "sam", "olive", "ada", "cora"})),
+    "feedback_seen": Rule(
+        only(CLINICIANS, ok=405),
+        kwargs=lambda cast, extra: {"feedback_id": 1},
+        note="POST only",
+    ),
+    "my_progress": Rule(only({"alice", "charlie"})),
+    # The sample appointment is weeks away, so nothing is due yet: Alice is sent back to
+    # her list; Charlie cannot see Alice's appointment.
+    "measure_complete": Rule(
+        {**only({"alice", "charlie"}), "alice": 302, "charlie": 404},
+        kwargs=lambda cast, extra: {"appointment_id": extra["appointment"].pk, "code": "phq-9"},
+    ),
+    "measure_risk_review": Rule(
+        only(CLINICIANS, ok=405),
+        kwargs=lambda cast, extra: {"response_id": extra["measure_response"].pk},
+        note="POST only",
+    ),
+    # Safety: the crisis directory is read by clinicians, edited by service admins.
+    "crisis_directory": Rule(only(STAFF_WITH_RECORDS)),
+    # Safety details and plan: the client's own page, and the record's care team's.
+    "my_safety": Rule(only({"alice", "charlie"})),
+    "client_safety": Rule(ALICE_RECORD_PAGE, kwargs=alice_record),
+    # Risk flags: the client's clinicians only (service admins do not read them).
+    "client_risk": Rule({**ALICE_RECORD_PAGE, "ada": 403}, kwargs=alice_record),
+    "client_suitability": Rule({**ALICE_RECORD_PAGE, "ada": 403}, kwargs=alice_record),
+    "suitability_due": Rule(only({"tom", "theo", "sam", "olive"})),
+    # Help now: clients only; incidents for clinicians; the rota for staff with records.
+    "help_now": Rule(only({"alice", "charlie"})),
+    "incident_list": Rule(only({"tom", "theo", "sam", "olive"})),
+    "incident_detail": Rule(
+        {**ALICE_RECORD_PAGE, "ada": 403},
+        kwargs=lambda cast, extra: {"incident_id": extra["incident"].pk},
+        note="Alice's help request: Tom (alerted) and Sam (supervisor) review it",
+    ),
+    "duty_rota": Rule(only(STAFF_WITH_RECORDS)),
+    # Safety over the API.
+    "api_crisis_numbers": Rule(members(200, anon=401)),
+    "api_help": Rule(post_only({"alice", "charlie"})),
+    "api_session_check": Rule(
+        {**ALICE_CHECK, "anon": 401, "tom": 200, "sam": 404}, kwargs=alice_appointment
+    ),
+    "api_session_check_confirm": Rule(
+        post_only({"tom", "theo", "sam", "olive"}), kwargs=alice_appointment
+    ),
+    "api_session_check_override": Rule(
+        post_only({"tom", "theo", "sam", "olive"}), kwargs=alice_appointment
+    ),
+    "api_incident_acknowledge": Rule(
+        post_only({"tom", "theo", "sam", "olive"}),
+        kwargs=lambda cast, extra: {"incident_id": extra["incident"].pk},
+    ),
+    # The session-start check of Alice's video appointment: she answers, Tom reviews.
+    "session_check": Rule(
+        ALICE_CHECK,
+        kwargs=alice_appointment,
+        note="the therapist answers only for telephone sessions",
+    ),
+    "session_check_review": Rule(
+        {**ALICE_CHECK, "alice": 403, "charlie": 403, "tom": 200}, kwargs=alice_appointment
+    ),
+    "risk_panel": Rule(
+        {**ALICE_CHECK, "alice": 403, "charlie": 403, "tom": 200}, kwargs=alice_appointment
+    ),
+    "session_check_confirm": Rule(
+        only({"tom", "theo", "sam", "olive"}, ok=405), kwargs=alice_appointment, note="POST only"
+    ),
+    "session_check_override": Rule(
+        only({"tom", "theo", "sam", "olive"}, ok=405), kwargs=alice_appointment, note="POST only"
     ),
     "api_tokens": Rule(only(STAFF_WITH_RECORDS)),
     "api_token_revoke": Rule(

@@ -34,18 +34,14 @@ the database dropped at the end, even when the run fails.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import http.client
 import json
-import os
 import random
-import socket
-import subprocess
 import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as clock
@@ -56,11 +52,13 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (
-    HEARTH,
     BenchEnv,
     bench_environment,
+    cpu_seconds,
     django_setup,
+    free_port,
     hearth,
+    hearth_server,
     load_average,
     machine,
     percentile,
@@ -246,21 +244,6 @@ class Phase:
     own_cpu: float = 0.0
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User plus system CPU time of a process (Linux), in seconds."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
-    except OSError:
-        return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def run_phase(phase: Phase, port: int, keys: list[str], server_pid: int) -> None:
     """``phase.clients`` threads, each sending requests until the time is up (back to back
     unless the phase has a pause)."""
@@ -306,54 +289,16 @@ def run_phase(phase: Phase, port: int, keys: list[str], server_pid: int) -> None
     threads = [threading.Thread(target=client, args=(i,)) for i in range(phase.clients)]
     for thread in threads:
         thread.start()
-    cpu_before, own_before = _cpu_seconds(server_pid), time.process_time()
+    cpu_before, own_before = cpu_seconds(server_pid), time.process_time()
     start = time.perf_counter()
     deadline[0] = start + phase.seconds
     barrier.wait()
     for thread in threads:
         thread.join()
     phase.elapsed = time.perf_counter() - start
-    phase.server_cpu = _cpu_seconds(server_pid) - cpu_before
+    phase.server_cpu = cpu_seconds(server_pid) - cpu_before
     phase.own_cpu = time.process_time() - own_before
     phase.results = [r for rs in per_thread for r in rs]
-
-
-def wait_until_up(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"hearth serve exited early:\n{log.read_text()[-3000:]}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/healthz")  # 503 without a worker; any answer means up
-            conn.getresponse().read()
-            conn.close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"hearth serve did not answer within 60 s:\n{log.read_text()[-3000:]}")
-
-
-@contextlib.contextmanager
-def server(bench: BenchEnv, port: int) -> Iterator[subprocess.Popen[bytes]]:
-    log = bench.var_dir / "serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [HEARTH, "serve", "--port", str(port), "--no-worker"],
-            env=bench.env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        wait_until_up(port, process, log)
-        yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def integrity(bench: BenchEnv, created_before: int) -> dict[str, int]:
@@ -473,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
 
         connection.close()
         targets = Targets(people, datetime.now(ZONE).date() + timedelta(days=1), 28)
-        port = _free_port()
+        port = free_port()
 
         def me(rng: random.Random) -> tuple[str, str, bytes | None]:
             return "GET", "/api/v1/me/", None
@@ -494,7 +439,7 @@ def main(argv: list[str] | None = None) -> int:
         contended = Phase(
             f"POST /api/v1/appointments/, {CLIENTS} clients", CLIENTS, seconds, book, think
         )
-        with server(bench, port) as process:
+        with hearth_server(bench, port) as process:
             warm = Phase("warm-up", CLIENTS, 1.0, me)
             run_phase(warm, port, people.keys, process.pid)
             for phase in (floor, alone):

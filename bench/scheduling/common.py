@@ -8,18 +8,22 @@ which is dropped at the end even when the run fails.
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import os
 import platform
 import secrets
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -81,6 +85,91 @@ def hearth(bench: BenchEnv, *args: str, timeout: float = 300) -> str:
     if result.returncode != 0:
         raise RuntimeError(f"hearth {' '.join(args)} failed:\n{result.stderr[-3000:]}")
     return result.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process (Linux), in seconds."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident memory of a process (Linux ``VmRSS``), in bytes; 0 if unknown."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def wait_until_up(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"hearth serve exited early:\n{log.read_text()[-3000:]}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/healthz")  # 503 without a worker; any answer means up
+            conn.getresponse().read()
+            conn.close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"hearth serve did not answer within 60 s:\n{log.read_text()[-3000:]}")
+
+
+def hearth_start(
+    bench: BenchEnv, port: int, *, env: dict[str, str] | None = None, name: str = "serve"
+) -> subprocess.Popen[bytes]:
+    """Start the real ``hearth serve --no-worker`` (one uvicorn process) on a loopback
+    port, with the benchmark's environment plus ``env``; return once it answers."""
+    log = bench.var_dir / f"{name}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [HEARTH, "serve", "--port", str(port), "--no-worker"],
+            env={**bench.env, **(env or {})},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until_up(port, process, log)
+    except BaseException:
+        stop(process)
+        raise
+    return process
+
+
+@contextmanager
+def hearth_server(
+    bench: BenchEnv, port: int, *, env: dict[str, str] | None = None, name: str = "serve"
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``hearth_start``; stopped on leaving, even on failure."""
+    process = hearth_start(bench, port, env=env, name=name)
+    try:
+        yield process
+    finally:
+        stop(process)
+
+
+def stop(process: subprocess.Popen[Any]) -> None:
+    """Ask a server process to stop; kill it if it has not within 15 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def django_setup(bench: BenchEnv) -> None:

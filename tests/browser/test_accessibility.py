@@ -56,6 +56,11 @@ SCHEDULING_PAGES = [
     ("ada", "/staff/"),
     ("ada", "/governance/audit/"),
     ("tom", "/clients/"),
+    ("alice", "/messages/{thread}/"),
+    ("tom", "/messages/"),
+    ("tom", "/messages/{thread}/"),
+    ("tom", "/messages/{thread}/arrangement/"),
+    ("alice", "/messages/notifications/"),
 ]
 
 
@@ -66,7 +71,11 @@ def test_scheduling_pages_have_no_serious_violations(
 ) -> None:
     context = _context(browser, live_server, cast, persona, size)
     page = context.new_page()
-    url = path.format(treatment=route_samples["service"].pk, alice_record=cast.records["alice"].pk)
+    url = path.format(
+        treatment=route_samples["service"].pk,
+        alice_record=cast.records["alice"].pk,
+        thread=route_samples["thread"].pk,
+    )
     response = page.goto(f"{live_server.url}{url}")
     assert response is not None and response.status == 200
     assert axe_violations(page) == []

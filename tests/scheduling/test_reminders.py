@@ -5,19 +5,15 @@ Email goes through Django's SMTP backend to a real SMTP server (aiosmtpd) on loo
 
 from __future__ import annotations
 
-import email
 import json
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from email.message import Message
 from pathlib import Path
 from typing import Any
 
 import icalendar
 import pytest
-from aiosmtpd.controller import Controller
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -30,32 +26,8 @@ from hearth.scheduling.services import (
     appointment_cancel,
     appointment_reschedule,
 )
-from tests.browser.server import free_port
+from tests.conftest import Inbox
 from tests.scheduling.conftest import book_now
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        with self.lock:
-            self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 Message accepted"
-
-
-@pytest.fixture
-def smtp(settings: Any) -> Iterator[Inbox]:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    try:
-        yield inbox
-    finally:
-        controller.stop()
 
 
 @pytest.fixture

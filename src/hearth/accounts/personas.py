@@ -125,6 +125,17 @@ def personas_ensure(*, with_mfa: bool = True) -> Cast:
     return Cast(users, memberships, organisations, records, secrets)
 
 
+# Numbers from the range Ofcom keeps for drama: never a real phone. The demo practice
+# has them (a telephone session needs a number); the test cast does not, unless a test
+# sets one.
+DEMO_PHONES = {"alice": "07700 900123", "charlie": "07700 900456"}
+
+
+def demo_phones_ensure(cast: Cast) -> None:
+    for key, phone in DEMO_PHONES.items():
+        ClientRecord.objects.filter(pk=cast.records[key].pk, phone="").update(phone=phone)
+
+
 def totp_code_now(secret: str, *, offset_periods: int = 0) -> str:
     """The code an authenticator app shows now (or ``offset_periods`` later)."""
     counter = int(time.time()) // mfa_settings.TOTP_PERIOD + offset_periods

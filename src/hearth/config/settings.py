@@ -50,6 +50,10 @@ INSTALLED_APPS = [
     "hearth.clients",
     "hearth.scheduling",
     "hearth.calls",
+    "hearth.messaging",
+    "hearth.records",
+    "hearth.measures",
+    "hearth.safety",
     "hearth.platform",
     "hearth.api",
 ]
@@ -113,7 +117,17 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env("HEARTH_CHANNEL_PREFIX", "hearth")},
+            "CONFIG": {
+                # redis-py 8 reads with a 5 s socket timeout by default, which cuts the
+                # layer's blocking receive (BZPOPMIN, 5 s server-side) and closes every
+                # idle WebSocket every few seconds. A longer timeout still notices a dead
+                # Redis connection.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                # Messages waiting for one process (all its sockets share one list) before
+                # further ones are dropped: the default 100 lost signalling under load.
+                "capacity": envint("HEARTH_CHANNEL_CAPACITY", 1500),
+                "prefix": env("HEARTH_CHANNEL_PREFIX", "hearth"),
+            },
         }
     }
     CACHES = {
@@ -263,6 +277,8 @@ HEARTH_TWILIO_AUTH_TOKEN = env("HEARTH_TWILIO_AUTH_TOKEN")
 HEARTH_TWILIO_FROM = env("HEARTH_TWILIO_FROM")
 HEARTH_TWILIO_BASE_URL = env("HEARTH_TWILIO_BASE_URL", "https://api.twilio.com")
 HEARTH_REMINDER_SECONDS = envint("HEARTH_REMINDER_SECONDS", 30)
+# How often the worker moves unacknowledged risk alerts on to the next person.
+HEARTH_ESCALATION_CHECK_SECONDS = envint("HEARTH_ESCALATION_CHECK_SECONDS", 15)
 
 # --- API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -321,3 +337,9 @@ LOGGING = {
 
 # WhiteNoise serves app static files directly (USE_FINDERS); the root must exist.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+# --- Messaging ------------------------------------------------------------------------
+HEARTH_MESSAGE_MAX_CHARS = envint("HEARTH_MESSAGE_MAX_CHARS", 10_000)
+HEARTH_ATTACHMENT_MAX_BYTES = envint("HEARTH_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+# A notification waits this long, so a burst of messages sends one email.
+HEARTH_MESSAGE_NOTIFY_AFTER_SECONDS = envint("HEARTH_MESSAGE_NOTIFY_AFTER_SECONDS", 60)

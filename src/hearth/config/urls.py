@@ -6,6 +6,7 @@ from hearth.api import views as api_views
 from hearth.clients import views as clients_views
 from hearth.governance import views as governance_views
 from hearth.platform import views as platform_views
+from hearth.safety.urls import api_urlpatterns as safety_api_urls
 from hearth.scheduling.urls import api_urlpatterns as scheduling_api_urls
 from hearth.scheduling.urls import page_urlpatterns as scheduling_page_urls
 from hearth.web import views as web_views
@@ -46,8 +47,13 @@ urlpatterns = [
     # API
     path("api/v1/", include("hearth.api.urls")),
     path("api/v1/", include(scheduling_api_urls)),
+    path("api/v1/", include(safety_api_urls)),
     path("", include(scheduling_page_urls)),
     path("", include("hearth.calls.urls")),
+    path("", include("hearth.messaging.urls")),
+    path("", include("hearth.records.urls")),
+    path("", include("hearth.measures.urls")),
+    path("", include("hearth.safety.urls")),
     path("api/schema/", api_views.ApiSchemaView.as_view(), name="api_schema"),
     # The split view serves its initialising script from /api/docs/?script, not inline,
     # so the page works under the CSP's script-src 'self'.

@@ -86,3 +86,37 @@ def demo_appointments_ensure(cast: Any) -> None:
                 ),
             ),
         )
+
+
+def demo_session_soon(cast: Any, *, modality: str = "video", minutes_ahead: int = 5) -> Any:
+    """Alice with Tom, starting in a few minutes, so the call room is open now.
+
+    Tom's hours get an extra stretch around it (the booking rules still apply), so this
+    works at any time of day: for trying a call on the demo, and in the tests.
+    """
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from hearth.scheduling.models import AvailabilityException
+    from hearth.scheduling.services import BookingRequest, appointment_book
+
+    services = schedules_ensure(cast.organisations["riverside"])
+    start = (timezone.now() + timedelta(minutes=minutes_ahead)).replace(microsecond=0)
+    profile = TherapistProfile.objects.get(membership=cast.memberships["tom"])
+    AvailabilityException.objects.create(
+        profile=profile,
+        kind=AvailabilityException.Kind.EXTRA,
+        starts_at=start - timedelta(hours=1),
+        ends_at=start + timedelta(hours=2),
+    )
+    return appointment_book(
+        membership=cast.memberships["tom"],
+        request=BookingRequest(
+            client=cast.records["alice"],
+            therapist=cast.users["tom"],
+            service_type=services["Treatment"],
+            modality=modality,
+            starts_at=start,
+        ),
+    )

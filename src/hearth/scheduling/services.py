@@ -270,8 +270,20 @@ def appointment_book(
     membership: Membership,
     request: BookingRequest,
     fatigue_override_reason: str = "",
+    suitability_reason: str | None = None,
 ) -> Appointment:
-    """Book (or, where clients may only request, request) an appointment."""
+    """Book (or, where clients may only request, request) an appointment.
+
+    ``suitability_reason``: None when the caller does not apply the suitability rule
+    (demo data, internal moves); a string where a person books (pages, API): then a
+    remote booking with no current suitability assessment, or in a modality it judged
+    unsuitable, needs a reason (SuitabilityWarning otherwise), kept with the appointment.
+    """
+    from hearth.safety.suitability import (
+        suitability_booking_check,
+        suitability_booking_reason_record,
+    )
+
     _check_actor(membership, request.client)
     policy = policy_of(membership.organisation_id)
     status = AppointmentStatus.BOOKED
@@ -288,6 +300,14 @@ def appointment_book(
     interval, profile, site, override = _validate(
         membership=membership, request=request, fatigue_override_reason=fatigue_override_reason
     )
+    warning = ""
+    if suitability_reason is not None:
+        warning, suitability_reason = suitability_booking_check(
+            booker=membership.user,
+            client=request.client,
+            modality=request.modality,
+            reason=suitability_reason,
+        )
     appointment = Appointment(
         organisation_id=membership.organisation_id,
         therapist=request.therapist,
@@ -304,6 +324,13 @@ def appointment_book(
         fatigue_override_reason=override,
     )
     _insert_or_conflict(appointment)
+    if warning:
+        suitability_booking_reason_record(
+            appointment=appointment,
+            booker=membership.user,
+            warning=warning,
+            reason=suitability_reason or "",
+        )
     if status == AppointmentStatus.BOOKED:  # a request is reminded of once confirmed
         _schedule_reminders(appointment)
     WaitlistEntry.objects.filter(
