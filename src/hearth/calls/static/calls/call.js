@@ -121,20 +121,27 @@ if (root) {
       const probe = new RTCPeerConnection({ iceServers: servers });
       probe.createDataChannel("probe");
       const types = new Set();
-      probe.onicecandidate = ({ candidate }) => { if (candidate) types.add(candidate.type); };
-      await probe.setLocalDescription(await probe.createOffer());
+      const wantStun = servers.some((s) => String(s.urls).includes("stun:"));
+      const wantRelay = servers.some((s) => String(s.urls).includes("turn:"));
+      // Done as soon as every kind of server asked about has answered, when gathering
+      // completes, or after 10 s (a busy network or phone can be slow to allocate a relay).
       await new Promise((resolve) => {
-        const done = () => resolve();
-        probe.onicegatheringstatechange = () => { if (probe.iceGatheringState === "complete") done(); };
-        setTimeout(done, 4000);
+        const answered = () => (!wantStun || types.has("srflx") || types.has("relay")) && (!wantRelay || types.has("relay"));
+        probe.onicecandidate = ({ candidate }) => {
+          if (candidate) types.add(candidate.type);
+          if (answered()) resolve();
+        };
+        probe.onicegatheringstatechange = () => { if (probe.iceGatheringState === "complete") resolve(); };
+        setTimeout(resolve, 10000);
+        probe.createOffer().then((offer) => probe.setLocalDescription(offer)).catch(resolve);
       });
       probe.close();
       result.stun = types.has("srflx") || types.has("relay");
       result.relay = types.has("relay");
-      if (servers.some((s) => String(s.urls).includes("stun:"))) {
+      if (wantStun) {
         check("Internet route", result.stun, "your network may block calls; try another Wi-Fi or mobile data");
       }
-      if (servers.some((s) => String(s.urls).includes("turn:"))) {
+      if (wantRelay) {
         check("Relay", result.relay, "calls may fail on this network; if so, the session can continue by telephone");
       }
     }
@@ -445,6 +452,7 @@ if (root) {
   async function join() {
     if (state.joining || state.joined) return; // a second click while checks run
     state.joining = true;
+    status("Checking your connection…");
     const checks = await connectivity();
     state.joining = false;
     state.joined = true;
