@@ -30,6 +30,17 @@ from hearth.accounts.personas import Cast, personas_ensure
 from hearth.governance.crypto import reset_keyring_cache
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# This run's channel groups and cache keys apart from any other run's on the same Redis
+# (a second suite, a benchmark, a server left from an earlier run whose appointment ids
+# repeat in a fresh database). Servers the tests start inherit it from the environment.
+RUN_PREFIX = f"hearth-test-{os.getpid()}"
+for _name in ("HEARTH_CHANNEL_PREFIX", "HEARTH_CACHE_PREFIX"):
+    os.environ[_name] = RUN_PREFIX
+if "CONFIG" in django_settings.CHANNEL_LAYERS["default"]:
+    django_settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = RUN_PREFIX
+if "KEY_PREFIX" in django_settings.CACHES["default"]:
+    django_settings.CACHES["default"]["KEY_PREFIX"] = RUN_PREFIX
 CHROMIUM = os.environ.get("HEARTH_CHROMIUM", "/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,6 +61,19 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         raise pytest.UsageError("CI=true needs DATABASE_URL pointing at PostgreSQL")
     if IN_CI and not os.environ.get("REDIS_URL"):
         raise pytest.UsageError("CI=true needs REDIS_URL")
+
+
+# Browser contexts a test opened (tests/browser/conftest.py's signed_in_context and the
+# call tests' pages): closed after it, so that pages of one test never keep polling or
+# reconnecting (to a server that is gone) during the next.
+OPEN_CONTEXTS: list[Any] = []
+
+
+@pytest.fixture(autouse=True)
+def _contexts_closed() -> Iterator[None]:
+    yield
+    while OPEN_CONTEXTS:
+        OPEN_CONTEXTS.pop().close()
 
 
 TEST_KEYRING = {

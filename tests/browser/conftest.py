@@ -41,7 +41,10 @@ def signed_in_context(browser: Any, live_server: Any, user: Any | None, **option
     from django.contrib.auth import login
     from django.http import HttpRequest
 
+    from tests.conftest import OPEN_CONTEXTS
+
     context = browser.new_context(**options)
+    OPEN_CONTEXTS.append(context)
     if user is not None:
         request = HttpRequest()
         request.session = import_module(settings.SESSION_ENGINE).SessionStore()

@@ -15,7 +15,11 @@ from typing import Any
 import pytest
 
 from tests.browser.server import HearthServer, asgi_server_on_test_database
-from tests.conftest import TEST_KEYRING, need
+from tests.conftest import (
+    OPEN_CONTEXTS,  # noqa: F401  (re-exported for the call tests)
+    TEST_KEYRING,
+    need,
+)
 
 
 @pytest.fixture
@@ -29,18 +33,6 @@ def asgi_server(tmp_path: Path) -> Iterator[HearthServer]:
         if server.process is not None and server.process.stdout is not None:
             # Shown by pytest only when the test failed.
             print(server.process.stdout.read().decode()[-6000:])  # noqa: T201
-
-
-# Browser contexts opened by a call test; closed after it, so that pages of one test
-# never keep calling (and reconnecting) into the next.
-OPEN_CONTEXTS: list[Any] = []
-
-
-@pytest.fixture(autouse=True)
-def _contexts_closed() -> Iterator[None]:
-    yield
-    while OPEN_CONTEXTS:
-        OPEN_CONTEXTS.pop().close()
 
 
 def frames_decoded(page: Any) -> int:

@@ -22,6 +22,7 @@ from hearth.calls.ice import turn_credentials
 from hearth.config.asgi import application
 from tests.calls.conftest import session_check_done
 from tests.scheduling.conftest import book_now
+from tests.sockets import Communicator
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,7 +41,7 @@ def communicator(appointment_id: int, cookie: bytes | None) -> WebsocketCommunic
     headers = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
     if cookie is not None:
         headers.append((b"cookie", cookie))
-    return WebsocketCommunicator(application, f"/ws/calls/{appointment_id}/", headers=headers)
+    return Communicator(application, f"/ws/calls/{appointment_id}/", headers=headers)
 
 
 def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:

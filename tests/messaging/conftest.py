@@ -1,2 +1,2 @@
 # The real server (uvicorn: HTTP and WebSockets) on the test database, as for calls.
-from tests.calls.conftest import _contexts_closed, asgi_server  # noqa: F401
+from tests.calls.conftest import asgi_server  # noqa: F401

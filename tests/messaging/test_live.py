@@ -15,6 +15,7 @@ from hearth.config.asgi import application
 from hearth.messaging.models import Message
 from hearth.messaging.services import message_send, thread_for_client
 from tests.calls.test_signalling import run, session_cookie
+from tests.sockets import Communicator
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,7 +24,7 @@ def socket(thread_id: int, cookie: bytes | None) -> WebsocketCommunicator:
     headers = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
     if cookie is not None:
         headers.append((b"cookie", cookie))
-    return WebsocketCommunicator(application, f"/ws/messages/{thread_id}/", headers=headers)
+    return Communicator(application, f"/ws/messages/{thread_id}/", headers=headers)
 
 
 async def frame(c: WebsocketCommunicator) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from hearth.config.asgi import application
 from hearth.safety.escalation import escalation_acknowledge, help_request_raise
 from tests.calls.test_signalling import run, session_cookie
 from tests.safety.conftest import shift_now
+from tests.sockets import Communicator
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,7 +25,7 @@ def alerts(cookie: bytes | None) -> WebsocketCommunicator:
     headers = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
     if cookie is not None:
         headers.append((b"cookie", cookie))
-    return WebsocketCommunicator(application, "/ws/alerts/", headers=headers)
+    return Communicator(application, "/ws/alerts/", headers=headers)
 
 
 async def frame(c: WebsocketCommunicator, timeout: float = 5) -> dict[str, Any]:

@@ -3,8 +3,11 @@ rules that make a review due, the worklist, and the booking warning that needs a
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,6 +21,7 @@ from hearth.safety.details import safety_details_update
 from hearth.safety.models import SuitabilityAssessment, SuitabilityBookingReason
 from hearth.safety.risk import risk_flag_raise
 from hearth.safety.suitability import (
+    CLIENT_BOOKED_REASON,
     SuitabilityWarning,
     suitability_assess,
     suitability_booking_warning,
@@ -25,7 +29,9 @@ from hearth.safety.suitability import (
     suitability_review_reasons,
     suitability_worklist,
 )
-from hearth.scheduling.models import Appointment, AppointmentStatus
+from hearth.scheduling.demo import schedules_ensure
+from hearth.scheduling.models import Appointment, AppointmentStatus, ServiceType
+from hearth.scheduling.search import open_slots
 from hearth.scheduling.services import BookingRequest, appointment_book
 from tests.scheduling.conftest import book_now
 
@@ -216,3 +222,102 @@ def test_the_suitability_page(cast: Cast, as_persona: Any) -> None:
     assert "Quiet room" in page and "Prefers talking" in page
     assert as_persona("ada").get(url).status_code == 403
     assert as_persona("theo").get(url).status_code == 404
+
+
+def first_slot(cast: Cast, persona: str, modality: str) -> tuple[ServiceType, str]:
+    """A real open time for ``persona`` to book with Tom, and its service."""
+    services = schedules_ensure(cast.organisations["riverside"])
+    slots = open_slots(
+        membership=cast.memberships[persona],
+        service_type=services["Treatment"],
+        modality=modality,
+        start=timezone.now(),
+        end=timezone.now() + timedelta(days=21),
+        therapist_ids=[cast.users["tom"].pk],
+    )
+    return services["Treatment"], slots[0].starts_at.isoformat()
+
+
+def test_the_booking_page_warns_staff_and_needs_their_reason(cast: Cast, as_persona: Any) -> None:
+    service, _ = first_slot(cast, "tom", "video")
+    tom = as_persona("tom")
+    query = {"client": cast.records["alice"].pk, "service_type": service.pk, "modality": "video"}
+    page = tom.get("/appointments/book/", query).content.decode()
+    assert 'id="suitability-warning"' in page
+    assert "There is no suitability assessment for remote sessions" in page
+    slot = re.search(r'name="slot" value="([^"]+)"', page)
+    assert slot is not None
+    url = f"/appointments/book/?{urlencode(query)}"
+    refused = tom.post(url, {"slot": html.unescape(slot.group(1))}, follow=True)
+    assert "Give a reason to book it anyway" in refused.content.decode()
+    assert not Appointment.objects.exists()
+    booked = tom.post(
+        url, {"slot": html.unescape(slot.group(1)), "suitability_reason": "Assessment on Friday"}
+    )
+    assert booked.status_code == 302
+    kept = SuitabilityBookingReason.objects.get()
+    assert (kept.reason, kept.recorded_by) == ("Assessment on Friday", cast.users["tom"])
+    # The suitability page lists it with the reason.
+    suitability = tom.get(f"/clients/{cast.records['alice'].pk}/suitability/").content.decode()
+    assert "Remote bookings made despite a warning" in suitability
+    assert "Assessment on Friday" in suitability
+    # Once assessed as suitable for video, nothing to warn about.
+    assess(cast)
+    assert "suitability-warning" not in tom.get("/appointments/book/", query).content.decode()
+
+
+def test_the_api_needs_staffs_reason_and_refuses_clients_an_unsuitable_modality(
+    cast: Cast, as_persona: Any
+) -> None:
+    service, starts_at = first_slot(cast, "tom", "video")
+    body = {
+        "client_id": cast.records["alice"].pk,
+        "therapist_id": cast.users["tom"].pk,
+        "service_type_id": service.pk,
+        "modality": "video",
+        "starts_at": starts_at,
+    }
+    tom = as_persona("tom")
+    refused = tom.post("/api/v1/appointments/", body, content_type="application/json")
+    assert refused.status_code == 400
+    assert "no suitability assessment" in refused.json()["suitability_reason"][0]
+    assert not Appointment.objects.exists()
+    made = tom.post(
+        "/api/v1/appointments/",
+        {**body, "suitability_reason": "Assessment at the first session"},
+        content_type="application/json",
+    )
+    assert made.status_code == 201
+    assert SuitabilityBookingReason.objects.get().reason == "Assessment at the first session"
+
+    # A client with no assessment yet books; that is recorded, and the review is due.
+    alice = as_persona("alice")
+    _, own_time = first_slot(cast, "alice", "telephone")
+    mine = {k: v for k, v in body.items() if k != "client_id"}
+    own = alice.post(
+        "/api/v1/appointments/",
+        {**mine, "modality": "telephone", "starts_at": own_time},
+        content_type="application/json",
+    )
+    assert own.status_code == 201
+    assert SuitabilityBookingReason.objects.get(appointment_id=own.json()["id"]).reason == (
+        CLIENT_BOOKED_REASON
+    )
+
+    # Once assessed, a client cannot book themselves a modality judged unsuitable (audio
+    # here), is told why, and the booking page says so before offering times.
+    assess(cast)
+    _, audio_time = first_slot(cast, "alice", "audio")
+    count = Appointment.objects.count()
+    unsuitable = alice.post(
+        "/api/v1/appointments/",
+        {**mine, "modality": "audio", "starts_at": audio_time},
+        content_type="application/json",
+    )
+    assert unsuitable.status_code == 400
+    assert "has not agreed sessions by audio call" in unsuitable.json()["modality"][0]
+    assert Appointment.objects.count() == count
+    page = alice.get(
+        "/appointments/book/", {"service_type": service.pk, "modality": "audio"}
+    ).content.decode()
+    assert 'id="suitability-refusal"' in page and 'name="slot"' not in page

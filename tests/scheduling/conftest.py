@@ -8,8 +8,30 @@ from hearth.accounts.personas import Cast
 from hearth.scheduling.demo import demo_session_soon, schedules_ensure
 from hearth.scheduling.models import (
     Appointment,
+    Modality,
     ServiceType,
 )
+
+
+@pytest.fixture
+def cast(cast: Cast) -> Cast:
+    """The cast, with every client's remote delivery judged suitable by their therapist:
+    these tests book remote sessions by page and API, where the suitability rule asks for
+    a reason otherwise (that rule is tested in tests/safety/test_suitability.py)."""
+    from hearth.accounts.personas import CASELOAD
+    from hearth.safety.suitability import suitability_assess, suitability_current
+
+    for client, (therapist, _) in CASELOAD.items():
+        record = cast.records[client]
+        if suitability_current(record) is None:
+            suitability_assess(
+                membership=cast.memberships[therapist],
+                record=record,
+                risk_level="low",
+                judgements=dict.fromkeys(Modality.values, (True, "Suits this client")),
+                client_choice=Modality.VIDEO,
+            )
+    return cast
 
 
 @pytest.fixture

@@ -53,6 +53,8 @@ def test_fifty_bookings_of_one_slot(cast: Cast, services: dict[str, ServiceType]
                     "service_type_id": services["Treatment"].pk,
                     "modality": "video",
                     "starts_at": SLOT.isoformat(),
+                    # New clients, not yet assessed for remote sessions.
+                    "suitability_reason": "Assessment at the first session",
                 },
                 content_type="application/json",
             )

@@ -6,7 +6,8 @@ Public interface:
 - ``suitability_review_reasons(record, assessment)``: why a review is due, in words
 - ``suitability_worklist(membership)``: the clinician's clients with a review due
 - ``suitability_booking_warning(client, modality)``: what booking this would be warned
-  about; ``suitability_booking_check(...)``: the booking rule (a reason is needed)
+  about; ``suitability_booking_check(...)``: the booking rule (a reason is needed);
+  ``suitability_client_refusal(client, modality)``: what a client may not book themselves
 """
 
 from __future__ import annotations
@@ -204,16 +205,47 @@ def suitability_booking_warning(client: ClientRecord, modality: str) -> str:
     return ""
 
 
+def suitability_client_refusal(client: ClientRecord | None, modality: str) -> str:
+    """Why a client may not book themselves in ``modality``: their current assessment
+    did not judge it suitable. "" when they may."""
+    assessment = suitability_current(client) if client is not None else None
+    if modality not in REMOTE or assessment is None:
+        return ""
+    if modality in assessment.suitable_modalities:
+        return ""
+    label = Modality(modality).label.lower()
+    return (
+        f"Your therapist has not agreed sessions by {label} with you. "
+        "Choose another way of meeting, or ask your therapist about it."
+    )
+
+
+CLIENT_BOOKED_REASON = "Booked by the client before any suitability assessment."
+
+
 def suitability_booking_check(
-    *, booker: User, client: ClientRecord, modality: str, reason: str
+    *, booker: User, client: ClientRecord, modality: str, reason: str, by_client: bool = False
 ) -> tuple[str, str]:
-    """The booking rule: with a warning, a reason is needed. Returns (warning, reason)."""
+    """The booking rule: with a warning, a reason is needed. Returns (warning, reason).
+
+    Staff give the reason. A client booking for themselves cannot be asked for a clinical
+    reason: a modality their assessment judged unsuitable is refused (they may choose
+    another); with no assessment yet, the booking stands with that fact recorded, and the
+    review shows on the therapist's worklist.
+    """
     warning = suitability_booking_warning(client, modality)
-    if warning and not reason.strip():
+    if not warning:
+        return "", ""
+    if by_client:
+        refusal = suitability_client_refusal(client, modality)
+        if refusal:
+            raise SuitabilityWarning({"modality": refusal})
+        return warning, CLIENT_BOOKED_REASON
+    if not reason.strip():
         raise SuitabilityWarning(
             {"suitability_reason": f"{warning} Give a reason to book it anyway."}
         )
-    return warning, reason.strip() if warning else ""
+    return warning, reason.strip()
 
 
 def suitability_booking_reason_record(

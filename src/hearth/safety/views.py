@@ -72,6 +72,7 @@ from hearth.safety.models import (
     IncidentStep,
     RiskFlag,
     SuitabilityAssessment,
+    SuitabilityBookingReason,
 )
 from hearth.safety.regions import place_label
 from hearth.safety.risk import access_risk_flag, risk_flag_raise, risk_flag_resolve
@@ -586,6 +587,9 @@ def client_suitability(request: HttpRequest, record_id: int) -> HttpResponse:
             "judgements": suitability_judgements(current) if current else {},
             "reasons": suitability_review_reasons(record, current),
             "versions": versions,
+            "overrides": SuitabilityBookingReason.objects.filter(appointment__client=record)
+            .select_related("appointment", "recorded_by")
+            .order_by("-recorded_at")[:20],
             "form": form,
             "modality_labels": dict(Modality.choices),
         },

@@ -124,6 +124,14 @@ class BookSerializer(serializers.Serializer):
     fatigue_override_reason = serializers.CharField(
         required=False, allow_blank=True, max_length=300
     )
+    suitability_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        help_text="Staff only: why a remote session is booked although the client has no "
+        "current suitability assessment, or it judged this modality unsuitable. Without it "
+        "such a booking is refused (400, field suitability_reason).",
+    )
 
 
 class RescheduleSerializer(serializers.Serializer):
@@ -289,6 +297,7 @@ class AppointmentListView(APIView):
                 minutes=values.get("minutes"),
             ),
             fatigue_override_reason=values.get("fatigue_override_reason", ""),
+            suitability_reason=values.get("suitability_reason", ""),
         )
         return Response(AppointmentSerializer(appointment, context={"zone": zone}).data, status=201)
 

@@ -278,6 +278,7 @@ def appointment_book(
     (demo data, internal moves); a string where a person books (pages, API): then a
     remote booking with no current suitability assessment, or in a modality it judged
     unsuitable, needs a reason (SuitabilityWarning otherwise), kept with the appointment.
+    Clients are not asked for one (see ``suitability_booking_check``).
     """
     from hearth.safety.suitability import (
         suitability_booking_check,
@@ -307,6 +308,7 @@ def appointment_book(
             client=request.client,
             modality=request.modality,
             reason=suitability_reason,
+            by_client=membership.role == Role.CLIENT,
         )
     appointment = Appointment(
         organisation_id=membership.organisation_id,

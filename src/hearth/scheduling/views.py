@@ -20,6 +20,7 @@ from hearth.accounts.decorators import member_required, public
 from hearth.accounts.models import Role, User
 from hearth.clients.selectors import access_client_record, client_records_visible_to
 from hearth.governance.audit import audit_list_read
+from hearth.safety.suitability import suitability_booking_warning, suitability_client_refusal
 from hearth.scheduling.configuration import scheduling_policy_update, service_type_save
 from hearth.scheduling.errors import BookingConflict
 from hearth.scheduling.feed import (
@@ -138,15 +139,30 @@ def book(request: HttpRequest) -> HttpResponse:
         clients=client_records_visible_to(membership) if staff else None,
     )
     slots: list = []
+    suitability_warning = ""
+    client_refusal = ""
     if form.is_valid():
+        if staff and form.cleaned_data.get("client") is not None:
+            # Told before choosing a time; each time's form then asks for the reason.
+            suitability_warning = suitability_booking_warning(
+                form.cleaned_data["client"], form.cleaned_data["modality"]
+            )
+        elif not staff:
+            client_refusal = suitability_client_refusal(
+                client_records_visible_to(membership).first(), form.cleaned_data["modality"]
+            )
         therapist = form.cleaned_data.get("therapist")
-        slots = open_slots(
-            membership=membership,
-            service_type=form.cleaned_data["service_type"],
-            modality=form.cleaned_data["modality"],
-            start=timezone.now(),
-            end=timezone.now() + timedelta(days=21),
-            therapist_ids=[therapist.pk] if therapist else None,
+        slots = (
+            []
+            if client_refusal
+            else open_slots(
+                membership=membership,
+                service_type=form.cleaned_data["service_type"],
+                modality=form.cleaned_data["modality"],
+                start=timezone.now(),
+                end=timezone.now() + timedelta(days=21),
+                therapist_ids=[therapist.pk] if therapist else None,
+            )
         )
     if request.method == "POST" and form.is_valid():
         if staff:
@@ -172,6 +188,7 @@ def book(request: HttpRequest) -> HttpResponse:
                 fatigue_override_reason=request.POST.get("fatigue_override_reason", "")
                 if staff
                 else "",
+                suitability_reason=request.POST.get("suitability_reason", "") if staff else "",
             )
         except (ValidationError, BookingConflict, PermissionDenied) as exc:
             messages.error(request, _error_text(exc))
@@ -191,6 +208,8 @@ def book(request: HttpRequest) -> HttpResponse:
             "zone": zone,
             "searched": form.is_valid(),
             "staff": staff,
+            "suitability_warning": suitability_warning,
+            "client_refusal": client_refusal,
         },
     )
 
