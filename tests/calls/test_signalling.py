@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from channels.db import database_sync_to_async
+from channels.layers import InMemoryChannelLayer, channel_layers
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.auth import login
@@ -49,9 +50,20 @@ def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
     Playwright keeps one running in the main thread)."""
     failure: list[BaseException] = []
 
+    async def fresh_layer_then_scenario() -> None:
+        # The sockets of a scenario all live in this process: an in-memory channel layer
+        # of this loop's own. (A Redis layer kept from an earlier scenario's closed loop
+        # lost a message now and then; Redis between processes is exercised by the
+        # tests that start real servers.)
+        channel_layers.backends["default"] = InMemoryChannelLayer()
+        try:
+            await scenario()
+        finally:
+            channel_layers.backends.clear()
+
     def target() -> None:
         try:
-            asyncio.run(scenario())
+            asyncio.run(fresh_layer_then_scenario())
         except BaseException as exc:
             failure.append(exc)
 

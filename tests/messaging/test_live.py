@@ -118,3 +118,50 @@ def test_live_delivery_catch_up_in_order_retries_and_receipts(cast: Cast) -> Non
         (2, "Second"),
         (3, "Third"),
     ]
+
+
+def test_messages_stored_elsewhere_come_from_the_database_in_order(cast: Cast) -> None:
+    """A socket delivers what this process just stored from the kept copy, and what
+    another process stored (not kept here) from the database: the same frames, in
+    order, once each."""
+    from hearth.messaging import delivery
+    from hearth.messaging.selectors import thread_messages
+
+    thread = thread_for_client(cast.records["alice"])
+    cookie = session_cookie(cast.users["alice"])
+
+    @database_sync_to_async
+    def tom_sends(body: str, *, elsewhere: bool) -> None:
+        kept = delivery.KEPT
+        if elsewhere:  # as if another process had stored it: nothing kept here
+            delivery.KEPT = 0
+        try:
+            message_send(
+                membership=cast.memberships["tom"],
+                thread=thread,
+                client_id=uuid.uuid4(),
+                body=body,
+            )
+        finally:
+            delivery.KEPT = kept
+
+    @database_sync_to_async
+    def from_database() -> list[dict[str, Any]]:
+        return [delivery.message_json(m) for m in thread_messages(thread)]
+
+    async def scenario() -> None:
+        alice = socket(thread.pk, cookie)
+        assert (await alice.connect())[0]
+        await frame(alice)
+        await put(alice, type="sync", after=0)
+        await tom_sends("Kept here", elsewhere=False)
+        await tom_sends("Stored elsewhere", elsewhere=True)
+        await tom_sends("Kept again", elsewhere=False)
+        got = [await frame(alice) for _ in range(3)]
+        assert await alice.receive_nothing(timeout=0.3)
+        assert got == await from_database()
+        assert [m["body"] for m in got] == ["Kept here", "Stored elsewhere", "Kept again"]
+        assert delivery.recent_message(thread.pk, 2) is None  # it really was not kept
+        await alice.disconnect()
+
+    run(scenario)

@@ -23,29 +23,12 @@ from hearth.accounts.sockets import (
     socket_membership,
 )
 from hearth.calls.signalling import RateLimiter
-from hearth.messaging.models import Message, Thread
+from hearth.messaging.delivery import message_json, recent_message
+from hearth.messaging.models import Thread
 from hearth.messaging.selectors import access_thread, read_upto, thread_messages
 from hearth.messaging.services import message_send, thread_group, thread_mark_read
 
 MAX_FRAME = 64 * 1024
-
-
-def message_json(message: Message) -> dict[str, Any]:
-    return {
-        "type": "message",
-        "seq": message.seq,
-        "id": message.pk,
-        "client_id": str(message.client_id) if message.client_id else None,
-        "kind": message.kind,
-        "sender": message.sender_id,
-        "sender_name": message.sender.full_name if message.sender else "Automatic reply",
-        "body": message.body,
-        "at": message.created_at.isoformat(),
-        "attachments": [
-            {"id": a.pk, "name": a.filename, "size": a.size, "type": a.content_type}
-            for a in message.attachments.all()
-        ],
-    }
 
 
 @database_sync_to_async
@@ -162,7 +145,14 @@ class ThreadConsumer(DirectDispatchConsumer):
 
     async def thread_message(self, event: dict[str, Any]) -> None:
         # Before the device's first sync we do not know what it has: its sync delivers.
-        if self.synced and event["seq"] > self.delivered:
+        if not self.synced or event["seq"] <= self.delivered:
+            return
+        assert self.thread is not None
+        # Stored by this process a moment ago: sent as kept, in order, without a query.
+        while (kept := recent_message(self.thread.pk, self.delivered + 1)) is not None:
+            await self._json(kept)
+            self.delivered = kept["seq"]
+        if event["seq"] > self.delivered:
             await self._deliver()
 
     async def thread_read(self, event: dict[str, Any]) -> None:

@@ -24,6 +24,7 @@ from django.utils import timezone
 from hearth.accounts.models import Membership, User
 from hearth.governance.audit import audit_record
 from hearth.messaging.attachments import CheckedUpload, Upload, attachment_check
+from hearth.messaging.delivery import recent_keep
 from hearth.messaging.models import (
     Arrangement,
     Attachment,
@@ -158,14 +159,17 @@ def _store(
         digest=digest,
         body=body,
     )
+    attachments = []
     for upload in files:
-        Attachment.objects.create(
-            message=message,
-            filename=upload.filename,
-            content_type=upload.content_type,
-            size=len(upload.data),
-            sha256=upload.sha256,
-            data=base64.b64encode(upload.data).decode("ascii"),
+        attachments.append(
+            Attachment.objects.create(
+                message=message,
+                filename=upload.filename,
+                content_type=upload.content_type,
+                size=len(upload.data),
+                sha256=upload.sha256,
+                data=base64.b64encode(upload.data).decode("ascii"),
+            )
         )
     _read_to(locked, membership.user, message.seq)
     audit_record(
@@ -183,7 +187,12 @@ def _store(
     _notify_members(locked, membership.user, message.seq)
     locked.save(update_fields=["last_seq"])
     seq = locked.last_seq
-    transaction.on_commit(lambda: _publish(locked.pk, {"type": "thread.message", "seq": seq}))
+
+    def published() -> None:
+        recent_keep(message, attachments)
+        _publish(locked.pk, {"type": "thread.message", "seq": seq})
+
+    transaction.on_commit(published)
     return message, crisis
 
 
