@@ -103,6 +103,14 @@ _SHORTCUTS = (
     (r"\bgotta\b", "got to"),
     (r"\b(?:2|too) (die|live)\b", r"to \1"),
     (r"\bkms\b", "kill myself"),
+    (r"\b(?:2nite|2night|tonite|tonyt)\b", "tonight"),
+    (r"\b(?:tmrw|tmr|tmrow|2moro|2morrow|tomoz|tomorow)\b", "tomorrow"),
+    (r"\bu\b", "you"),
+    (r"\bur\b", "your"),
+    (r"\bsu[i1!]?[cs][i1!]?d(?:al|le|el)\b", "suicidal"),
+    (r"\bsu[i1!]?[cs][i1!]?de\b|\bsewerslide\b", "suicide"),
+    (r"\bk[i1!]ll\b|\bkil\b", "kill"),
+    (r"\bd[i1!]e+\b|\bdiee+\b", "die"),
     (r"\bkys\b", "kill yourself"),
     (r"\bmy ?self\b|\bmeself\b", "myself"),
     (r"\bno ?one\b|\bno-one\b", "nobody"),
@@ -111,7 +119,7 @@ _SHORTCUTS = (
     (r"\bam not\b", "'m not"),
     (r"\bi am\b", "i'm"),
     (r"\bself ?-? ?harm", "self-harm"),
-    (r"\bstep ?(mum|mom|dad|father|mother)\b", r"step\1"),
+    (r"\bstep ?(mum|mom|dad|father|mother|brother|sister|son|daughter)\b", r"step\1"),
     (r"\s+", " "),
 )
 _SHORTCUT_PATTERNS = tuple((re.compile(pattern), repl) for pattern, repl in _SHORTCUTS)
@@ -146,6 +154,7 @@ _IDIOMS = re.compile(
     # "dead tired", "deadline", "literally dead" (laughing), a dead battery
     r"|dead ?(?:tired|beat|on|set|end|lines?)|literally dead"
     r"|killed me|(?:cried|crying|cry) laughing"
+    r"|blood (?:pressure|tests?|sugars?|results|work|donor|bank|donation|count)"
     r"|(?:phone|battery|laptop|car|plant|plants|charger)(?:'s| is| has| had)? (?:died|dead|dying)"
     r")"
 )
@@ -184,6 +193,7 @@ _RULES: tuple[_Rule, ...] = (
         r" (?:live|be alive|exist|carry on living|wake up)",
         r"(?:want|wish|prefer) (?:i could )?(?:to )?not (?:exist|be alive|be here|wake up)",
         r"not (?:exist|be alive) (?:anymore|any more)",
+        r"(?:make sure|hope) i (?:don't|never) wake up",
         negation_inside=True,
     ),
     _rule(
@@ -228,7 +238,6 @@ _RULES: tuple[_Rule, ...] = (
         r"suicide (?:is|seems) (?:the|my) only",
         r"(?:considering|contemplating|seriously thinking about)"
         r" (?:suicide|killing myself|ending it)",
-        r"(?:make sure|hope) i (?:don't|never) wake up",
         r"tak(?:e|ing) my (?:own )?life",
         r"(?:off|top)(?:ping)? myself",
         r"i(?:'m| will|'ll)? (?:going to |want to |try to )?commit suicide",
@@ -608,8 +617,18 @@ _LEXICON: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         "death or no longer being around",
         (
             r"unalive\w*|sewerslide",
-            r"(?:not|never|no longer|won't) (?:\w+ )?be (?:around|here|alive|a problem|in the way)"
+            r"(?:not|never|no longer|won't|don't (?:plan|expect|intend) on|don't (?:plan|expect"
+            r"|intend) to) (?:\w+ ){0,2}be(?:ing)? (?:around|here|alive|a problem|in the way)"
             r"(?: \w+)?",
+            r"(?:don't|can't) see myself (?:getting old|growing old|being here|living|alive"
+            r"|making it|getting through|in (?:a|\w+) years?|at \d+)",
+            r"if (?:something|anything) (?:happened|happens|were to happen|bad happened) to me"
+            r"|wouldn't (?:fight it|fight back|mind dying|try to survive)",
+            r"(?:and|to) (?:not|never) (?:come|coming|wake|waking) (?:back|up)",
+            r"(?:end|ended|ending|take|took|taken|taking) (?:his|her|their) (?:own )?life",
+            r"(?:everything|it all|it|this|things) (?:to )?be over",
+            r"(?:go|going|went) through with it|(?:going to|gonna|will|'ll|about to|ready to"
+            r"|should|would|that'll|that would|that should|enough to) do it",
             r"be gone(?: for good| forever| soon| by)?|be out of (?:the|everyone's) way",
             r"(?:end|ending|ended|finish|finishing) (?:it|things|this|everything|my life|me)",
             r"(?:never|not) (?:to )?wake up|sleep forever|(?:the )?big sleep|rest in peace",
@@ -619,13 +638,23 @@ _LEXICON: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
             r"(?:in heaven|on the other side|again soon)",
             r"(?:all|it) (?:will|'ll|would|'d) (?:all )?be over|over soon|the end of me",
             r"(?:my|an) exit|check(?:ing)? out (?:early|for good)|catch the bus|ctb",
-            r"(?:want|wanted|wanting|wish|ready) to (?:die|go|be gone|disappear|stop existing)",
             r"(?:my|own) (?:death|funeral|grave)|after i(?:'m| am) (?:dead|gone)",
         ),
         (
             r"di(?:e|es|ed|ing)|dead|death|deaths|gone|disappear\w*|vanish\w*|heaven|afterlife",
             r"no more|peace|forever|permanently|for good",
         ),
+    ),
+    "wish-to-die": (
+        "wanting to die or be gone",
+        (
+            r"(?:want|wanted|wanting|wish|ready|need) to (?:die|be dead|be gone|disappear"
+            r" forever|stop existing|not exist)",
+            r"(?:want|wish|need) (?:everything|it all|it|this|things|my life) to be over",
+            r"(?:not|never|won't) (?:\w+ ){0,2}be (?:around|here|alive) (?:much longer|for"
+            r" (?:much )?long|anymore|any more)",
+        ),
+        (),
     ),
     "method": (
         "a method or means",
@@ -652,6 +681,18 @@ _LEXICON: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
             r"|enough (?:" + _MEDS + r")|(?:stash|stockpile|hoard|collection) of",
             r"(?:stockpil|hoard)\w*|(?:saving|saved|collecting|collected|keeping|kept) (?:up )?"
             r"(?:my |the |some |all )?(?:" + _MEDS + r")",
+            r"(?:quickest|easiest|painless|quick|fastest|surest|best|cleanest) way(?: out| to go"
+            r"| to do it| to die| to end)?|painless(?:ly)?",
+            r"(?:doesn't|don't|won't) stop (?:at|here)|fast trains?|non-stop|express trains?",
+            r"(?:i'm|i am|stood|standing|sitting|sat|up) (?:on|at) (?:the |a |top of the )?"
+            r"(?:bridge|roof|rooftop|ledge|edge|cliff|tracks|railway|balcony|top floor"
+            r"|multi-?storey)",
+            r"crash\w* (?:my|the) car|(?:set fire to|burn) myself",
+            r"all (?:my|the|of) (?:\w+ )?(?:" + _MEDS + r")|(?:handful|loads|lots|a load|a bunch"
+            r"|dozens|hundreds) of (?:\w+ )?(?:" + _MEDS + r")",
+            r"(?:getting|got|get|laid|laying|lined|lining|counting|counted|emptied|emptying)"
+            r" (?:all )?(?:the |my |some )?(?:" + _MEDS + r") (?:out|up)",
+            r"(?:the|all the) (?:stuff|things) i need|got everything (?:i need|ready)",
             r"how (?:many|much) (?:\w+ ){0,3}(?:to die|would it take|does it take"
             r"|is (?:fatal|lethal|enough))|how high|how long (?:it takes|does it take) to",
         ),
@@ -661,6 +702,7 @@ _LEXICON: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
             r"|height|heights|edge|jump\w*|fall|falling",
             r"trains?|tracks?|railway|rail line|level crossing|platform|traffic|motorway|highway"
             r"|lorry|lorries|truck|crash\w*|car",
+            r"station|swallow\w*|downed|necked",
             r"knife|knives|belt|cord|cable|scarf|beam|banister|loft|hook|sea|river|canal|lake"
             r"|reservoir|bath|gas|oven|petrol|lighter|fire|burn\w*",
         ),
@@ -670,7 +712,10 @@ _LEXICON: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         (
             r"good ?-?byes?|farewell|bye forever|bye for good|last goodbye",
             r"(?:my|this|the|our) (?:very )?(?:last|final) (?:\w+ )?(?:session|message|time"
-            r"|day|night|week|goodbye|letter|note|words|text|chance|appointment|call)",
+            r"|day|night|week|goodbye|letters?|notes?|words|texts?|messages?|chance|appointment"
+            r"|calls?)",
+            r"tell (?:my|them|everyone|him|her) (?:\w+ )?(?:i'm sorry|i love|sorry|goodbye)",
+            r"(?:don't|no need to|no point) (?:bother )?(?:booking|rebooking|scheduling)",
             r"final (?:message|goodbye|words|note|letter|decision)",
             r"(?:written|wrote|writing|updated|making|made|sorted|changed) (?:out )?(?:a |my )?will"
             r"|my will\b|affairs in order|loose ends|tied up|put (?:everything|things) in order",
@@ -706,9 +751,14 @@ _LEXICON: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
             r"|at work|away)|once (?:everyone|they|he|she|the kids)(?:'s|'re| is| are)? "
             r"(?:asleep|out|gone|in bed|at work|away)",
             r"bought|ordered|got hold of|picked up|been (?:collecting|saving|stockpiling)",
+            r"on purpose|deliberately|intentionally|know (?:exactly )?what (?:it|they|that|\w+)"
+            r" (?:would|will|'d|could) do|looked at (?:\w+ )?(?:times|timetables?|heights|doses)",
+            r"in my (?:hand|hands|pocket|bag|wardrobe|drawer|room|car)|in front of me"
+            r"|right here|next to me|hid(?:den|ing)? (?:it|them)",
         ),
         (
-            r"tonight|tomorrow|today|this (?:weekend|evening|week)|soon|finally",
+            r"tonight|tomorrow|today|this (?:weekend|evening|week)|soon|finally|right now"
+            r"|an hour ago|just now|earlier|already",
             r"going to|gonna|will|'ll|about to|on (?:mon|tues|wednes|thurs|fri|satur|sun)day",
         ),
     ),
@@ -718,12 +768,15 @@ _LEXICON: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
             r"(?:no|any) point|pointless|(?:don't|can't) see (?:the|any) point"
             r"|what's the (?:point|use)",
             r"can't (?:go on|carry on|keep going|take (?:it|this|any ?more)|do this|face"
-            r"|cope with|stand (?:it|this|myself|being)|bear (?:it|this|to)|live like this"
+            r"|stand (?:it|this|myself|being)|bear (?:it|this|to)|live like this"
             r"|see a way)",
             r"burden|better off without me|better without me|(?:lost|losing|no) (?:the |my )?will"
             r" to live|nothing to live for|no reason to (?:live|stay|keep going|be here|go on)",
             r"hopeless|no way out|trapped|no future|no hope|never (?:going to )?get (?:any )?better"
-            r"|(?:had|have had|i've had) enough|nothing left|worthless|unbearable",
+            r"|(?:had|have had|i've had) enough|nothing left|worthless|nothing matters",
+            r"better off (?:if i|when i'm|once i'm)|(?:bleak|dark|black|morbid|scary|horrible)"
+            r" thoughts|(?:don't|can't) (?:really )?see why i (?:even )?bother",
+            r"not sure (?:\w+ ){0,3}worth (?:it|living)",
             r"nobody (?:would|will|'d) (?:miss|notice|care)|nobody cares|no one cares",
             r"(?:everyone|they|the world|my family)(?:'d| would| will)(?: all)?"
             r" be (?:better|happier|fine)",
@@ -735,7 +788,10 @@ _LEXICON: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
             r"(?:can't|don't) (?:imagine|picture|see) (?:a |any |my )?"
             r"(?:future|tomorrow|next year)",
         ),
-        (r"tired|exhausted|alone|failure|empty|numb|done|nobody|useless|stuck|pain|hurts",),
+        (
+            r"tired|exhausted|alone|failure|empty|numb|done|nobody|useless|stuck|pain|hurts"
+            r"|unbearable",
+        ),
     ),
     "self-harm": (
         "self-harm",
@@ -745,12 +801,12 @@ _LEXICON: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
             r"|biting|pick\w*|scrap\w*|pinch\w*|stab\w*) (?:into )?(?:myself|my " + _BODY + r")",
             r"relaps\w*|cut again|cutting again|(?:cut|cuts|cutting) (?:deep|deeper)",
             r"(?:scars?|cuts|marks|wounds|burns|bruises) (?:on|across|up|down) my",
-            r"bl(?:ed|eed|eeding|eeds)|blood|stitches|steri-?strips|plasters on",
+            r"bl(?:ed|eed|eeding|eeds)|stitches|steri-?strips|plasters on",
             r"long sleeves|hid(?:e|ing)? (?:the|my) (?:marks|cuts|arms|scars|legs)",
             r"starv\w* myself|purg\w*|made myself sick|make myself sick|(?:days|weeks|months)"
             r" clean",
         ),
-        (r"cut|cuts|cutting|scars?|marks|scratch\w*|burns?|wounds?|sharp|sharpener",),
+        (r"cut|cuts|cutting|scars?|marks|scratch\w*|burns?|wounds?|sharp|sharpener|blood",),
     ),
     "harm-others": (
         "harm to someone else",
@@ -761,7 +817,10 @@ _LEXICON: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
             r"|get (?:back at|even with)|make (?:him|her|them|you) (?:suffer|pay)|teach (?:him|her"
             r"|them|you) a lesson",
             r"(?:bring|take|carry|carrying|bringing) a (?:knife|gun|weapon|blade) (?:to|into|in)",
-            r"(?:snap|lose it|lose control|lash out)\w* (?:with|at|on) " + _PERSON,
+            r"(?:snap|snapped|snapping|lose it|lose control|lash out|lashing out) (?:with|at|on) "
+            + _PERSON,
+            r"(?:set fire to|burn down|torch) (?:his|her|their|the) \w+|with (?:him|her|them)"
+            r" (?:in|inside) it",
             r"what i (?:might|could|would|'d) do to (?:him|her|them|the baby|my)",
         ),
         (r"angry|rage|furious|snap|lose it|lash out|weapon",),
@@ -772,7 +831,12 @@ _LEXICON: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
             _HOME_PERSON + r" (?:\w+ )?(?:hits|hit|hitting|slaps|slapped|kicks|kicked|punches"
             r"|punched|pushes|pushed|shoves|shoved|grabs|grabbed|chokes|choked|strangles|strangled"
             r"|beats|beat|touches|touched|hurts|hurt|rapes|raped|forces|forced|spat|spits"
-            r"|throws|threw|bit|bites|burns|burnt)(?: me| at me| my)",
+            r"|throws|threw|bit|bites|burns|burnt|slapping|kicking|punching|pushing|grabbing"
+            r"|choking|touching|hurting)(?: me| at me| my)",
+            _HOME_PERSON + r" (?:said |says |told me )?(?:he|she|they)?(?:'ll|'d| will| would"
+            r"| is going to| was going to) (?:\w+ )?(?:smash|kill|hurt|hit|beat|batter|kick"
+            r"|punch|break|stab|burn|throw)",
+            r"if i (?:tell|told|say anything|speak up|go to the police)",
             r"(?:frightened|scared|afraid|terrified) (?:of|what) " + _HOME_PERSON,
             r"walk\w* on eggshells|(?:not|never) allowed to (?:leave|go|see|have|use|eat|talk"
             r"|speak|sleep)|won't let me (?:leave|go|see|have|eat|sleep|talk|out|use)",
@@ -801,11 +865,17 @@ _CUES: tuple[tuple[str, bool, re.Pattern[str]], ...] = tuple(
     (category, strong, _compile(cues))
     for category, (_, strong_cues, weak_cues) in _LEXICON.items()
     for strong, cues in ((True, strong_cues), (False, weak_cues))
+    if cues
 )
 
-_FIRST_PERSON = re.compile(r"\b(?:i|i'm|i'll|i've|i'd|me|my|myself|mine)\b")
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|i'll|i've|i'd|me|myself)\b")
 _THIRD_PERSON = re.compile(r"\b(?:he|she|they|his|her|their|he's|she's|they're)\b")
 _SENTENCE_END = re.compile(r"[.!?\n]+")
+# A goodbye that arranges to meet again is not a last goodbye.
+_MEETING_AGAIN = re.compile(
+    r"\b(?:see you (?:next|on|after|at|soon|then|tomorrow|in|later)|next (?:week|session|time)"
+    r"|after the (?:holidays|break|weekend)|when i'm back|catch up)\b"
+)
 # Points for the high combination: a strong cue is 2, a weak one 1, per category.
 _HIGH_POINTS = 4
 
@@ -821,10 +891,16 @@ class _Cue:
 
 def _cues(text: str, refused: bytearray) -> list[_Cue]:
     found: list[_Cue] = []
-    for category, strong, pattern in _CUES:
+    # A weak cue inside a strong cue's words ("cut" in "cut myself") adds nothing.
+    taken = bytearray(len(text))
+    for category, strong, pattern in sorted(_CUES, key=lambda cue: not cue[1]):
         for match in pattern.finditer(text):
             start, end = match.span()
             if end == start or any(refused[start:end]):
+                continue
+            if strong:
+                taken[start:end] = b"\x01" * (end - start)
+            elif any(taken[start:end]):
                 continue
             if _is_negated(text, start, end, inside=True):
                 continue
@@ -835,48 +911,47 @@ def _cues(text: str, refused: bytearray) -> list[_Cue]:
 def _window_level(cues: list[_Cue], text: str, start: int, end: int) -> tuple[str, str]:
     """The level a span's cues give, and which combination gave it."""
     strong = {cue.category for cue in cues if cue.strong}
-    weak = {cue.category for cue in cues if not cue.strong} - strong
-    present = strong | weak
+    present = {cue.category for cue in cues}
     if not present:
         return "none", ""
     span = text[start:end]
+    # Messages come from the client: a sentence is theirs unless it is only about
+    # someone else ("my sister says she wants to die").
     first_person = bool(_FIRST_PERSON.search(span)) or not _THIRD_PERSON.search(span)
 
+    def count(category: str) -> int:
+        return sum(1 for cue in cues if cue.category == category)
+
     def points(category: str) -> int:
-        return 2 if category in strong else (1 if category in weak else 0)
+        return min(3, sum(2 if cue.strong else 1 for cue in cues if cue.category == category))
 
     if first_person:
-        lethal = max(points("method"), points("ending"))
-        if (
-            points("intent")
-            and lethal
-            and points("intent") + lethal + points("hopelessness") >= (_HIGH_POINTS)
-        ):
+        lethal = max(points("method"), points("ending"), points("wish-to-die"))
+        weight = points("intent") + lethal + points("hopelessness")
+        if points("intent") and lethal and weight >= _HIGH_POINTS:
             return "high", "intent or timing with a method or an ending"
-        if "finality" in strong and len(present) >= 2:
-            return "high", "a goodbye with another sign"
-        if "finality" in strong and sum(1 for c in cues if c.category == "finality") >= 2:
-            return "high", "more than one sign of a goodbye"
-        if "self-harm" in strong and (
-            len(present) >= 2 or sum(1 for c in cues if c.category == "self-harm") >= 2
-        ):
+        if "wish-to-die" in strong:
+            return "high", "wanting to die"
+        if "method" in strong and "ending" in strong:
+            return "high", "a method or means with an ending"
+        if "hopelessness" in strong and "method" in present:
+            return "high", "hopelessness with a method or means"
+        if "finality" in strong and not _MEETING_AGAIN.search(span):
+            if len(present) >= 2:
+                return "high", "a goodbye with another sign"
+            if count("finality") >= 2:
+                return "high", "more than one sign of a goodbye"
+        if "self-harm" in strong and (len(present) >= 2 or count("self-harm") >= 2):
             return "high", "self-harm with another sign"
-        if "hopelessness" in strong and lethal >= 2:
-            return "high", "hopelessness with a method or an ending"
+        if "abuse" in strong and (len(present) >= 2 or count("abuse") >= 2):
+            return "high", "being hurt or controlled, with another sign"
     if "harm-others" in strong and points("intent"):
         return "high", "harm to someone else with intent"
-    if (
-        "abuse" in strong
-        and first_person
-        and (len(present) >= 2 or sum(1 for c in cues if c.category == "abuse") >= 2)
-    ):
-        return "high", "being hurt or controlled, with another sign"
     if strong - {"intent"}:
         return "medium", "a word of concern"
     if len(present - {"intent"}) >= 2:
         return "medium", "signs from more than one category"
-    intent_cues = sum(1 for cue in cues if cue.category == "intent")
-    if present & {"method", "ending"} and ("intent" in strong or intent_cues >= 2):
+    if present & {"method", "ending"} and ("intent" in strong or count("intent") >= 2):
         return "medium", "intent or timing near a method or an ending"
     if "intent" in strong:
         return "low", "intent or timing words alone"
@@ -910,24 +985,22 @@ def _concern_reasons(text: str, refused: bytearray, existing: list[RiskReason]) 
         start, end = bounds[index]
         alone, why = _window_level(sentence_cues, text, start, end)
         rank = _RANK[alone]
-        chosen, chosen_cues, chosen_start = (alone, why), sentence_cues, start
+        chosen, chosen_cues = (alone, why), sentence_cues
         if index and by_sentence[index - 1]:
             pair_cues = by_sentence[index - 1] + sentence_cues
             pair_start = bounds[index - 1][0]
             paired, pair_why = _window_level(pair_cues, text, pair_start, end)
             if _RANK[paired] > max(rank, previous_rank):
-                chosen, chosen_cues, chosen_start = (paired, pair_why), pair_cues, pair_start
+                chosen, chosen_cues = (paired, pair_why), pair_cues
         level, why = chosen
         previous_rank = rank
         if _RANK[level] <= already:
             continue
-        reasons.append(_concern_reason(level, why, chosen_cues, text, chosen_start))
+        reasons.append(_concern_reason(level, why, chosen_cues, text))
     return reasons
 
 
-def _concern_reason(
-    level: str, why: str, cues: list[_Cue], text: str, window_start: int
-) -> RiskReason:
+def _concern_reason(level: str, why: str, cues: list[_Cue], text: str) -> RiskReason:
     named: dict[str, list[str]] = {}
     for cue in cues:
         words = named.setdefault(cue.category, [])
@@ -940,6 +1013,12 @@ def _concern_reason(
     )
     start = min(cue.start for cue in cues)
     end = max(cue.end for cue in cues)
+    # Begin the excerpt at a word's start ("i'll", not "'ll").
+    word_start = text.rfind(" ", max(0, start - 40), start)
+    if word_start >= 0:
+        start = word_start + 1
+    elif start <= 40:
+        start = 0
     acts = any(cue.category in ("method", "self-harm") for cue in cues)
     if level == "high" and acts and _told_as_past(text, start):
         level, why = "medium", f"{why}, told as in the past"
