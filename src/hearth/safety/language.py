@@ -25,7 +25,14 @@ How a text is read, in order:
    knows ("can't see myself getting through this alive") is flagged either way.
    A self-harm or attempt match described as in the past ("two years ago",
    "used to") counts as medium, not high.
-5. The level is the highest level among the reasons that are not negated.
+5. The concern lexicon (below) reads what the words are about, by category
+   (death or ending, wanting to die, method or means, goodbye, intent or timing,
+   hopelessness, self-harm, harm to others, abuse), sentence by sentence and
+   across a sentence and the one before. Combinations raise the level: intent or
+   timing with a method or an ending is high; any strong word of concern is
+   medium. It only adds a ``concern-words`` reason when it raises the level above
+   what the phrase rules found, and the reason names every category and word.
+6. The level is the highest level among the reasons that are not negated.
 """
 
 from __future__ import annotations
