@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hearth.safety.language import (
+    _LEXICON,
     LEVELS,
     MAX_CHARS,
     RiskAssessment,
@@ -254,7 +255,7 @@ def test_a_disclosure_is_found_whatever_surrounds_it(before: str, after: str) ->
 
 
 def test_an_unrecognised_wording_with_a_risk_word_still_goes_to_a_person() -> None:
-    assessment = risk_language_assess("the rope is in my wardrobe")
+    assessment = risk_language_assess("the rope is still there")
     assert assessment.level == "medium"
     (reason,) = assessment.reasons
     assert (reason.rule, reason.excerpt) == ("risk-word", "rope")
@@ -269,3 +270,152 @@ def test_the_same_words_matched_again_give_one_reason() -> None:
     assessment = risk_language_assess("I want to die. " * 500)
     assert assessment.level == "high"
     assert [reason.excerpt for reason in assessment.reasons] == ["i want to die"]
+
+
+# --- The concern lexicon: words by meaning, combined per sentence ---------------------
+
+
+def concern(text: str) -> list[str]:
+    return [r.label for r in risk_language_assess(text).reasons if r.rule == "concern-words"]
+
+
+@pytest.mark.parametrize(
+    ("text", "categories"),
+    [
+        # intent or timing with a method, means or an ending
+        ("I'm taking all my insulin tonight", ("method", "intent")),
+        ("Decided. The bridge, tomorrow morning", ("method", "intent")),
+        ("tonite im gonna go through with it", ("ending", "intent")),
+        ("I've made up my mind, I'm not going to be around much longer", ("intent",)),
+        ("been researching the quickest way out", ("method", "intent")),
+        ("I'm going to crash the car into a wall on purpose", ("method", "intent")),
+        ("Theres a blade in my hand right now", ("method", "intent")),
+        # wanting to die, means with an ending, hopelessness with means
+        ("honestly i just wish to be dead", ("wish-to-die",)),
+        ("I've got enough pills to never wake up", ("method", "ending")),
+        ("I can't keep going, I'm getting the tablets out", ("hopelessness", "method")),
+        # a goodbye with another sign
+        ("This is my last message. Thank you for everything", ("finality",)),
+        ("Please look after my cat for me when I'm gone", ("finality",)),
+        ("Cancel my sessions, I won't need them. Tell my mum I'm sorry", ("finality",)),
+        # self-harm, harm to others, abuse
+        ("I relapsed and there was so much blood", ("self-harm",)),
+        ("I'm going to set fire to her house", ("harm-others",)),
+        ("My stepbrother said he'll smash my face in if I tell", ("abuse",)),
+    ],
+)
+def test_lexicon_combinations_are_high_and_name_their_words(
+    text: str, categories: tuple[str, ...]
+) -> None:
+    assessment = risk_language_assess(text)
+    assert assessment.level == "high", assessment.reasons
+    labels = " ".join(concern(text))
+    # Either a phrase rule already knew it, or the lexicon says which meanings matched.
+    phrase_rule_high = any(
+        r.level == "high" and r.rule != "concern-words" for r in assessment.reasons
+    )
+    assert labels or phrase_rule_high
+    if labels:
+        assert "Words of concern" in labels
+        for category in categories:
+            assert _LEXICON[category][0] in labels
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nothing matters anymore, I'm empty inside",
+        "people would be better off if I just vanished",
+        "If something happened to me I wouldn't fight it",
+        "I don't see myself growing old",
+        "Been having really bleak thoughts",
+        "My mate tried to end his life last month",
+        "I'm on the roof of the multi-storey",
+        "He takes my phone and won't let me see my friends",
+        "I'm frightened of my husband",
+        "I'm scared I'll lash out at the baby",
+        "there's a stash of co-codamol in the drawer",
+        "i keep staring at the train tracks on the way home, theres a fast train at 6",
+        "I'm not sure life is worth it anymore",
+        "I don't really see why I bother",
+        "I keep picking at my skin until it bleeds",
+    ],
+)
+def test_lexicon_words_of_concern_go_to_a_person(text: str) -> None:
+    assert risk_language_assess(text).needs_review, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I would never hurt myself",
+        "I'm not going to take all my tablets, don't worry",
+        "This traffic is killing me",
+        "I had a blood test today, results next week",
+        "Can we move Tuesday's session to 3pm?",
+        "I'm going to the gym tonight",
+        "I've decided to start running again",
+        "Thanks for today, see you next week",
+        "I'm getting the train tomorrow so might be late",
+    ],
+)
+def test_idioms_negations_and_everyday_plans_stay_out_of_review(text: str) -> None:
+    assert not risk_language_assess(text).needs_review, risk_language_assess(text).reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The risk-word fallback ignores negation on purpose, so these stay medium,
+        # but neither is raised to high by the lexicon.
+        "I don't have any pills at home and I'm not planning anything",
+        "Goodbye and thanks, see you after the holidays",
+    ],
+)
+def test_negated_or_meeting_again_is_not_raised_to_high(text: str) -> None:
+    assert level(text) == "medium"
+
+
+def test_lexicon_reason_is_explainable() -> None:
+    assessment = risk_language_assess("I'll inject all my insulin tonight")
+    (reason,) = [r for r in assessment.reasons if r.rule == "concern-words"]
+    assert reason.level == "high"
+    assert "'all my insulin'" in reason.label and "'tonight'" in reason.label
+    assert reason.excerpt == "i'll inject all my insulin tonight"
+
+
+def test_lexicon_reads_across_two_sentences() -> None:
+    # The ending comes in one sentence, the time in the next.
+    assert level("I'm going to go through with it. Tonight.") == "high"
+
+
+def test_lexicon_act_told_as_past_is_medium() -> None:
+    assessment = risk_language_assess("Years ago I took all my tablets at once")
+    assert assessment.level == "medium"
+
+
+def test_lexicon_does_not_raise_someone_elses_wish_to_high() -> None:
+    assert level("My sister says she wants to die") == "medium"
+
+
+def test_the_negated_phrase_stays_negated_in_the_lexicon() -> None:
+    # "make sure I don't wake up" carries its negation as its meaning.
+    assert level("I'm going to make sure I don't wake up") == "high"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "die " * 5000,
+        "all my pills tonight. " * 900,
+        "I'm not going to be around " * 800,
+        "goodbye thank you for everything " * 600,
+        "my step brother said he'll " * 700,
+    ],
+)
+def test_long_repetitive_text_stays_fast(text: str) -> None:
+    import time
+
+    started = time.perf_counter()
+    risk_language_assess(text)
+    assert time.perf_counter() - started < 1.5

@@ -25,7 +25,14 @@ How a text is read, in order:
    knows ("can't see myself getting through this alive") is flagged either way.
    A self-harm or attempt match described as in the past ("two years ago",
    "used to") counts as medium, not high.
-5. The level is the highest level among the reasons that are not negated.
+5. The concern lexicon (below) reads what the words are about, by category
+   (death or ending, wanting to die, method or means, goodbye, intent or timing,
+   hopelessness, self-harm, harm to others, abuse), sentence by sentence and
+   across a sentence and the one before. Combinations raise the level: intent or
+   timing with a method or an ending is high; any strong word of concern is
+   medium. It only adds a ``concern-words`` reason when it raises the level above
+   what the phrase rules found, and the reason names every category and word.
+6. The level is the highest level among the reasons that are not negated.
 """
 
 from __future__ import annotations
@@ -103,6 +110,14 @@ _SHORTCUTS = (
     (r"\bgotta\b", "got to"),
     (r"\b(?:2|too) (die|live)\b", r"to \1"),
     (r"\bkms\b", "kill myself"),
+    (r"\b(?:2nite|2night|tonite|tonyt)\b", "tonight"),
+    (r"\b(?:tmrw|tmr|tmrow|2moro|2morrow|tomoz|tomorow)\b", "tomorrow"),
+    (r"\bu\b", "you"),
+    (r"\bur\b", "your"),
+    (r"\bsu[i1!]?[cs][i1!]?d(?:al|le|el)\b", "suicidal"),
+    (r"\bsu[i1!]?[cs][i1!]?de\b|\bsewerslide\b", "suicide"),
+    (r"\bk[i1!]ll\b|\bkil\b", "kill"),
+    (r"\bd[i1!]e+\b|\bdiee+\b", "die"),
     (r"\bkys\b", "kill yourself"),
     (r"\bmy ?self\b|\bmeself\b", "myself"),
     (r"\bno ?one\b|\bno-one\b", "nobody"),
@@ -111,7 +126,7 @@ _SHORTCUTS = (
     (r"\bam not\b", "'m not"),
     (r"\bi am\b", "i'm"),
     (r"\bself ?-? ?harm", "self-harm"),
-    (r"\bstep ?(mum|mom|dad|father|mother)\b", r"step\1"),
+    (r"\bstep ?(mum|mom|dad|father|mother|brother|sister|son|daughter)\b", r"step\1"),
     (r"\s+", " "),
 )
 _SHORTCUT_PATTERNS = tuple((re.compile(pattern), repl) for pattern, repl in _SHORTCUTS)
@@ -146,6 +161,7 @@ _IDIOMS = re.compile(
     # "dead tired", "deadline", "literally dead" (laughing), a dead battery
     r"|dead ?(?:tired|beat|on|set|end|lines?)|literally dead"
     r"|killed me|(?:cried|crying|cry) laughing"
+    r"|blood (?:pressure|tests?|sugars?|results|work|donor|bank|donation|count)"
     r"|(?:phone|battery|laptop|car|plant|plants|charger)(?:'s| is| has| had)? (?:died|dead|dying)"
     r")"
 )
@@ -184,6 +200,7 @@ _RULES: tuple[_Rule, ...] = (
         r" (?:live|be alive|exist|carry on living|wake up)",
         r"(?:want|wish|prefer) (?:i could )?(?:to )?not (?:exist|be alive|be here|wake up)",
         r"not (?:exist|be alive) (?:anymore|any more)",
+        r"(?:make sure|hope) i (?:don't|never) wake up",
         negation_inside=True,
     ),
     _rule(
@@ -228,7 +245,6 @@ _RULES: tuple[_Rule, ...] = (
         r"suicide (?:is|seems) (?:the|my) only",
         r"(?:considering|contemplating|seriously thinking about)"
         r" (?:suicide|killing myself|ending it)",
-        r"(?:make sure|hope) i (?:don't|never) wake up",
         r"tak(?:e|ing) my (?:own )?life",
         r"(?:off|top)(?:ping)? myself",
         r"i(?:'m| will|'ll)? (?:going to |want to |try to )?commit suicide",
@@ -560,6 +576,469 @@ def _told_as_past(text: str, start: int) -> bool:
 
 
 # ---------------------------------------------------------------------------
+# Concern lexicon: words by meaning, combined per sentence.
+#
+# The phrase rules above know particular wordings; this layer knows what the words
+# are about. Each category has "strong" cues (enough on their own for a person to
+# read the message) and "weak" cues (everyday words that matter only next to
+# another category: "tonight", "train", "tablets"). Within a sentence, or a sentence
+# and the one before it, the categories found set a level:
+#
+# - high: first person, and intent or timing together with a method, means or
+#   ending, with enough weight (see ``_HIGH_POINTS``); a goodbye or putting
+#   affairs in order together with any other category; self-harm told now;
+#   harm to someone else with intent; someone hurting or controlling them.
+# - medium: any strong cue (except intent alone), or weak cues from two
+#   categories.
+# - low: intent or timing words alone ("I've made up my mind").
+#
+# A cue negated in its own clause ("I'm not going to the bridge") does not count,
+# nor do words inside a phrase an earlier rule matched and found negated, nor
+# idioms (already masked). The reason names every category and word that counted.
+# ---------------------------------------------------------------------------
+
+_MEDS = (
+    r"pills?|pils|tablets?|tabs|meds|medication|medicines?|prescriptions?|paracet\w*|parac[eo]t\w*"
+    r"|tylenol|acetaminophen|ibuprofen|aspirin|co-?codamol|codeine|tramadol|oxy\w*|fentanyl"
+    r"|morphine|opioids?|opiates?|heroin|insulin|zopiclone|diazepam|valium|xanax|sertraline"
+    r"|citalopram|fluoxetine|prozac|amitriptyline|mirtazapine|quetiapine|lithium"
+    r"|antidepressants?|painkillers?|sleeping (?:pills|tablets)|sleepers"
+)
+_BODY = r"(?:arms?|legs?|wrists?|thighs?|skin|stomach|hips?|face|head|hands?|chest|body)"
+_PERSON = (
+    r"(?:him|her|them|someone|somebody|anyone|anybody|everyone|people|you"
+    r"|(?:my|the|that|his|her|their) (?:\w+ )?(?:dad|father|mum|mom|mother|stepdad|stepmum"
+    r"|brother|sister|son|daughter|baby|kids?|children|child|husband|wife|partner|boyfriend"
+    r"|girlfriend|ex|boss|neighbou?r|teacher|friend|flatmate|housemate|colleague|manager"
+    r"|family|guy|man|woman|lad|girl|boy))"
+)
+_HOME_PERSON = (
+    r"(?:he|she|they|him|her|them|my (?:\w+ )?(?:dad|father|mum|mom|mother|stepdad|stepmum"
+    r"|stepfather|stepmother|husband|wife|partner|boyfriend|girlfriend|ex|brother|sister|uncle"
+    r"|aunt|carer|grandad|grandfather|grandma|cousin|coach|landlord))"
+)
+
+# category -> (label, strong cues, weak cues)
+_LEXICON: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
+    "ending": (
+        "death or no longer being around",
+        (
+            r"unalive\w*|sewerslide",
+            r"(?:not|never|no longer|won't|don't (?:plan|expect|intend) on|don't (?:plan|expect"
+            r"|intend) to) (?:\w+ ){0,2}be(?:ing)? (?:around|here|alive|a problem|in the way)"
+            r"(?: \w+)?",
+            r"(?:don't|can't) see myself (?:getting old|growing old|being here|living|alive"
+            r"|making it|getting through|in (?:a|\w+) years?|at \d+)",
+            r"if (?:something|anything) (?:happened|happens|were to happen|bad happened) to me"
+            r"|wouldn't (?:fight it|fight back|mind dying|try to survive)",
+            r"(?:and|to) (?:not|never) (?:come|coming|wake|waking) (?:back|up)",
+            r"(?:end|ended|ending|take|took|taken|taking) (?:his|her|their) (?:own )?life",
+            r"(?:everything|it all|it|this|things) (?:to )?be over",
+            r"(?:go|going|went) through with it|(?:going to|gonna|will|'ll|about to|ready to"
+            r"|should|would|that'll|that would|that should|enough to) do it",
+            r"be gone(?: for good| forever| soon| by)?|be out of (?:the|everyone's) way",
+            r"(?:end|ending|ended|finish|finishing) (?:it|things|this|everything|my life|me)",
+            r"(?:never|not) (?:to )?wake up|sleep forever|(?:the )?big sleep|rest in peace",
+            r"leave (?:this|the) (?:world|earth|planet)|cease to exist|stop existing"
+            r"|not exist(?:ing)?",
+            r"(?:join|be with|see) (?:my |her |him |them )?\w* ?"
+            r"(?:in heaven|on the other side|again soon)",
+            r"(?:all|it) (?:will|'ll|would|'d) (?:all )?be over|over soon|the end of me",
+            r"(?:my|an) exit|check(?:ing)? out (?:early|for good)|catch the bus|ctb",
+            r"(?:my|own) (?:death|funeral|grave)|after i(?:'m| am) (?:dead|gone)",
+        ),
+        (
+            r"di(?:e|es|ed|ing)|dead|death|deaths|gone|disappear\w*|vanish\w*|heaven|afterlife",
+            r"no more|peace|forever|permanently|for good",
+        ),
+    ),
+    "wish-to-die": (
+        "wanting to die or be gone",
+        (
+            r"(?:want|wanted|wanting|wish|ready|need) to (?:die|be dead|be gone|disappear"
+            r" forever|stop existing|not exist)",
+            r"(?:want|wish|need) (?:everything|it all|it|this|things|my life) to be over",
+            r"(?:not|never|won't) (?:\w+ ){0,2}be (?:around|here|alive) (?:much longer|for"
+            r" (?:much )?long|anymore|any more)",
+        ),
+        (),
+    ),
+    "method": (
+        "a method or means",
+        (
+            r"ropes?|noose|ligature|overdos\w*|over ?dose|od(?:'?d|ing)?|o\.d\.?",
+            r"guns?|firearms?|shotguns?|rifles?|pistols?|bullets?|razors?|blades?|lethal|fatal",
+            r"carbon monoxide|exhaust(?: pipe)?|hosepipe|charcoal|plastic bag|helium|bleach"
+            r"|antifreeze|weedkiller|poison\w*|cyanide",
+            r"hang(?:ing|ed)? (?:myself|from)|hung myself|slit\w*|slash\w* (?:my )?wrists?"
+            r"|(?:my )?veins?|arter(?:y|ies)|wrists?",
+            r"jump\w* (?:off|from|in front|out of|into)|(?:step|stepp\w*|walk\w*|throw\w*|lie|lay"
+            r"|lying|laying|run\w*) (?:out )?(?:in front of|into|onto|on) (?:a |the |an )?"
+            r"(?:oncoming )?(?:train|tracks?|traffic|road|lorry|truck|bus|car|line|railway"
+            r"|motorway)",
+            r"swerv\w*|oncoming|(?:drive|drove|driving|crash\w*|steer\w*) (?:my car |the car )?"
+            r"(?:into|off) (?:a |the )?(?:wall|tree|bridge|cliff|road|river|lorry|truck|traffic)",
+            r"drown\w*|(?:weights|stones|rocks) in my pockets|(?:walk|swim)\w* (?:out )?into the"
+            r" (?:sea|river|lake|water)",
+            r"(?:mix|mixing|mixed|wash\w* (?:them )?down) (?:\w+ )?(?:with|and) (?:alcohol|vodka"
+            r"|wine|drink|booze|whisky|gin)",
+            r"(?:all|every one) of (?:my |the |them|these|those)?(?:" + _MEDS + r")?"
+            r"|(?:whole|entire|full) (?:box|bottle|packet|pack|strip|lot|supply)"
+            r"|(?:boxes|packets|bottles|packs|strips) of|a (?:month|week)'s (?:supply|worth)"
+            r"|enough (?:" + _MEDS + r")|(?:stash|stockpile|hoard|collection) of",
+            r"(?:stockpil|hoard)\w*|(?:saving|saved|collecting|collected|keeping|kept) (?:up )?"
+            r"(?:my |the |some |all )?(?:" + _MEDS + r")",
+            r"(?:quickest|easiest|painless|quick|fastest|surest|best|cleanest) way(?: out| to go"
+            r"| to do it| to die| to end)?|painless(?:ly)?",
+            r"(?:doesn't|don't|won't) stop (?:at|here)|fast trains?|non-stop|express trains?",
+            r"(?:i'm|i am|stood|standing|sitting|sat|up) (?:on|at) (?:the |a |top of the )?"
+            r"(?:bridge|roof|rooftop|ledge|edge|cliff|tracks|railway|balcony|top floor"
+            r"|multi-?storey)",
+            r"crash\w* (?:my|the) car|(?:set fire to|burn) myself",
+            r"all (?:my|the|of) (?:\w+ )?(?:" + _MEDS + r")|(?:handful|loads|lots|a load|a bunch"
+            r"|dozens|hundreds) of (?:\w+ )?(?:" + _MEDS + r")",
+            r"(?:getting|got|get|laid|laying|lined|lining|counting|counted|emptied|emptying)"
+            r" (?:all )?(?:the |my |some )?(?:" + _MEDS + r") (?:out|up)",
+            r"(?:the|all the) (?:stuff|things) i need|got everything (?:i need|ready)",
+            r"how (?:many|much) (?:\w+ ){0,3}(?:to die|would it take|does it take"
+            r"|is (?:fatal|lethal|enough))|how high|how long (?:it takes|does it take) to",
+        ),
+        (
+            _MEDS,
+            r"bridges?|roofs?|rooftop|ledge|balcony|cliffs?|multi-?storey|top floor|tall building"
+            r"|height|heights|edge|jump\w*|fall|falling",
+            r"trains?|tracks?|railway|rail line|level crossing|platform|traffic|motorway|highway"
+            r"|lorry|lorries|truck|crash\w*|car",
+            r"station|swallow\w*|downed|necked",
+            r"knife|knives|belt|cord|cable|scarf|beam|banister|loft|hook|sea|river|canal|lake"
+            r"|reservoir|bath|gas|oven|petrol|lighter|fire|burn\w*",
+        ),
+    ),
+    "finality": (
+        "a goodbye or putting affairs in order",
+        (
+            r"good ?-?byes?|farewell|bye forever|bye for good|last goodbye",
+            r"(?:my|this|the|our) (?:very )?(?:last|final) (?:\w+ )?(?:session|message|time"
+            r"|day|night|week|goodbye|letters?|notes?|words|texts?|messages?|chance|appointment"
+            r"|calls?)",
+            r"tell (?:my|them|everyone|him|her) (?:\w+ )?(?:i'm sorry|i love|sorry|goodbye)",
+            r"(?:don't|no need to|no point) (?:bother )?(?:booking|rebooking|scheduling)",
+            r"final (?:message|goodbye|words|note|letter|decision)",
+            r"(?:written|wrote|writing|updated|making|made|sorted|changed) (?:out )?(?:a |my )?will"
+            r"|my will\b|affairs in order|loose ends|tied up|put (?:everything|things) in order",
+            r"(?:giv(?:e|es|ing|en)|gave) (?:away )?(?:all )?(?:of )?(?:my|away) (?:\w+ )?(?:things"
+            r"|stuff|possessions|belongings|clothes|books|games|cat|dog|pets?|guitar|jewell?ery"
+            r"|money|savings|records|collection|console|car)",
+            r"(?:look|looking|take|taking) (?:after|care of) (?:my|the) \w+"
+            r" (?:for me|when|after|once)",
+            r"thank (?:you|u) for everything|thanks for everything|sorry for everything"
+            r"|forgive me|remember me|don't (?:be sad|blame yourself|miss me)",
+            r"won't (?:need|be needing|be coming|be at|be there|make it|see you|be seeing)"
+            r"|(?:no need|don't need) to (?:book|rebook|schedule|see me)|cancel (?:all )?(?:my )?"
+            r"(?:future |other |remaining )?(?:sessions|appointments)",
+            r"(?:letters?|notes?) (?:to|for) (?:my|everyone|the)|passwords|life insurance"
+            r"|(?:my|the) funeral|who gets my|when i'm gone|once i'm gone|after i'm gone",
+            r"not long now|see you on the other side|(?:this|it) (?:is|'s) the end",
+        ),
+        (r"last|final|thank you|thanks|sorry|love you|take care|miss you",),
+    ),
+    "intent": (
+        "intent, a plan or a time",
+        (
+            r"(?:i've |i have |i'm |i )?decided|made up my mind|mind is made up|(?:my )?decision"
+            r" is made",
+            r"go(?:ing)? through with it|(?:going to|gonna|will|'ll|about to|ready to) do it"
+            r"|no turning back|time has come|enough is enough|it's time",
+            r"(?:i'm|i am) ready|ready to go|prepared",
+            r"plan(?:s|ned|ning)?|(?:set|picked|chosen|chose|pick) (?:a |the )?(?:date|day|time"
+            r"|place|spot)",
+            r"research\w*|looked (?:it )?up|look(?:ing)? up|googl\w*|search\w*|(?:know|worked out"
+            r"|figured out|found out) (?:exactly )?(?:how|where|when|the)",
+            r"when (?:everyone|they|he|she|the kids)(?:'s|'re| is| are)? (?:asleep|out|gone|in bed"
+            r"|at work|away)|once (?:everyone|they|he|she|the kids)(?:'s|'re| is| are)? "
+            r"(?:asleep|out|gone|in bed|at work|away)",
+            r"bought|ordered|got hold of|picked up|been (?:collecting|saving|stockpiling)",
+            r"on purpose|deliberately|intentionally|know (?:exactly )?what (?:it|they|that|\w+)"
+            r" (?:would|will|'d|could) do|looked at (?:\w+ )?(?:times|timetables?|heights|doses)",
+            r"in my (?:hand|hands|pocket|bag|wardrobe|drawer|room|car)|in front of me"
+            r"|right here|next to me|hid(?:den|ing)? (?:it|them)",
+        ),
+        (
+            r"tonight|tomorrow|today|this (?:weekend|evening|week)|soon|finally|right now"
+            r"|an hour ago|just now|earlier|already",
+            r"going to|gonna|will|'ll|about to|on (?:mon|tues|wednes|thurs|fri|satur|sun)day",
+        ),
+    ),
+    "hopelessness": (
+        "hopelessness or feeling trapped",
+        (
+            r"(?:no|any) point|pointless|(?:don't|can't) see (?:the|any) point"
+            r"|what's the (?:point|use)",
+            r"can't (?:go on|carry on|keep going|take (?:it|this|any ?more)|do this|face"
+            r"|stand (?:it|this|myself|being)|bear (?:it|this|to)|live like this"
+            r"|see a way)",
+            r"burden|better off without me|better without me|(?:lost|losing|no) (?:the |my )?will"
+            r" to live|nothing to live for|no reason to (?:live|stay|keep going|be here|go on)",
+            r"hopeless|no way out|trapped|no future|no hope|never (?:going to )?get (?:any )?better"
+            r"|(?:had|have had|i've had) enough|nothing left|worthless|nothing matters",
+            r"better off (?:if i|when i'm|once i'm)|(?:bleak|dark|black|morbid|scary|horrible)"
+            r" thoughts|(?:don't|can't) (?:really )?see why i (?:even )?bother",
+            r"not sure (?:\w+ ){0,3}worth (?:it|living)",
+            r"nobody (?:would|will|'d) (?:miss|notice|care)|nobody cares|no one cares",
+            r"(?:everyone|they|the world|my family)(?:'d| would| will)(?: all)?"
+            r" be (?:better|happier|fine)",
+            r"(?:want|need|make) (?:it|this|everything|the pain|the noise|the thoughts|the voices)"
+            r" (?:all )?to (?:stop|end|go away)|want out|need out",
+            r"(?:tired|sick|exhausted) of (?:everything|it all|fighting|trying|living|being|life)",
+            r"give up|gave up|giving up|given up|done with (?:everything|life|it all|this|me)",
+            r"why (?:do i )?bother|why am i (?:even )?(?:here|alive)|empty inside|dead inside",
+            r"(?:can't|don't) (?:imagine|picture|see) (?:a |any |my )?"
+            r"(?:future|tomorrow|next year)",
+        ),
+        (
+            r"tired|exhausted|alone|failure|empty|numb|done|nobody|useless|stuck|pain|hurts"
+            r"|unbearable",
+        ),
+    ),
+    "self-harm": (
+        "self-harm",
+        (
+            r"self-harm\w*|self injur\w*|(?:my|did|doing|relapsed? (?:on |with )?)sh|sh again",
+            r"(?:cut|cuts|cutting|burn\w*|scratch\w*|carv\w*|hit\w*|punch\w*|bang\w*|bit|bite"
+            r"|biting|pick\w*|scrap\w*|pinch\w*|stab\w*) (?:into )?(?:myself|my " + _BODY + r")",
+            r"relaps\w*|cut again|cutting again|(?:cut|cuts|cutting) (?:deep|deeper)",
+            r"(?:scars?|cuts|marks|wounds|burns|bruises) (?:on|across|up|down) my",
+            r"bl(?:ed|eed|eeding|eeds)|stitches|steri-?strips|plasters on",
+            r"long sleeves|hid(?:e|ing)? (?:the|my) (?:marks|cuts|arms|scars|legs)",
+            r"starv\w* myself|purg\w*|made myself sick|make myself sick|(?:days|weeks|months)"
+            r" clean",
+        ),
+        (r"cut|cuts|cutting|scars?|marks|scratch\w*|burns?|wounds?|sharp|sharpener|blood",),
+    ),
+    "harm-others": (
+        "harm to someone else",
+        (
+            r"(?:kill|hurt|stab|strangle|smash|batter|beat|punch|shoot|attack|throttle|suffocate"
+            r"|drown|shake|smother|poison|choke|hit|slap|kick|smack|knock)(?:s|ed|ing)? " + _PERSON,
+            r"violent thoughts|thoughts (?:of|about) (?:hurting|killing|harming)|revenge"
+            r"|get (?:back at|even with)|make (?:him|her|them|you) (?:suffer|pay)|teach (?:him|her"
+            r"|them|you) a lesson",
+            r"(?:bring|take|carry|carrying|bringing) a (?:knife|gun|weapon|blade) (?:to|into|in)",
+            r"(?:snap|snapped|snapping|lose it|lose control|lash out|lashing out) (?:with|at|on) "
+            + _PERSON,
+            r"(?:set fire to|burn down|torch) (?:his|her|their|the) \w+|with (?:him|her|them)"
+            r" (?:in|inside) it",
+            r"what i (?:might|could|would|'d) do to (?:him|her|them|the baby|my)",
+        ),
+        (r"angry|rage|furious|snap|lose it|lash out|weapon",),
+    ),
+    "abuse": (
+        "being hurt, frightened or controlled by someone",
+        (
+            _HOME_PERSON + r" (?:\w+ )?(?:hits|hit|hitting|slaps|slapped|kicks|kicked|punches"
+            r"|punched|pushes|pushed|shoves|shoved|grabs|grabbed|chokes|choked|strangles|strangled"
+            r"|beats|beat|touches|touched|hurts|hurt|rapes|raped|forces|forced|spat|spits"
+            r"|throws|threw|bit|bites|burns|burnt|slapping|kicking|punching|pushing|grabbing"
+            r"|choking|touching|hurting)(?: me| at me| my)",
+            _HOME_PERSON + r" (?:said |says |told me )?(?:he|she|they)?(?:'ll|'d| will| would"
+            r"| is going to| was going to) (?:\w+ )?(?:smash|kill|hurt|hit|beat|batter|kick"
+            r"|punch|break|stab|burn|throw)",
+            r"if i (?:tell|told|say anything|speak up|go to the police)",
+            r"(?:frightened|scared|afraid|terrified) (?:of|what) " + _HOME_PERSON,
+            r"walk\w* on eggshells|(?:not|never) allowed to (?:leave|go|see|have|use|eat|talk"
+            r"|speak|sleep)|won't let me (?:leave|go|see|have|eat|sleep|talk|out|use)",
+            r"locked (?:me )?(?:in|out)|locks (?:me|the door)|takes? (?:away )?my (?:phone|money"
+            r"|keys|passport|bank card|car)|took (?:away )?my (?:phone|money|keys|passport)",
+            r"(?:checks|reads|goes through|tracks|monitors|follows) my (?:phone|messages|location"
+            r"|texts|emails|every move)|controls? (?:my|all|the|everything)",
+            r"threaten\w*|(?:don't|mustn't|can't|not to) tell anyone|(?:our|a) secret|if (?:he|she"
+            r"|they) finds? out",
+            r"bruises?|black eye|made me (?:do|touch|watch|have)|touch\w* me|in my bed",
+            r"stalk\w*|following me|no food in the house|left (?:me|us) (?:alone|on my own)"
+            r"|kicked me out|threw me out",
+        ),
+        (r"shouting|screaming|screams|shouts|drunk|rage|angry|temper|yells|yelling",),
+    ),
+}
+
+_CATEGORY_ORDER = tuple(_LEXICON)
+
+
+def _compile(alternatives: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(alternatives) + r")\b")
+
+
+_CUES: tuple[tuple[str, bool, re.Pattern[str]], ...] = tuple(
+    (category, strong, _compile(cues))
+    for category, (_, strong_cues, weak_cues) in _LEXICON.items()
+    for strong, cues in ((True, strong_cues), (False, weak_cues))
+    if cues
+)
+
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|i'll|i've|i'd|me|myself)\b")
+_THIRD_PERSON = re.compile(r"\b(?:he|she|they|his|her|their|he's|she's|they're)\b")
+_SENTENCE_END = re.compile(r"[.!?\n]+")
+# A goodbye that arranges to meet again is not a last goodbye.
+_MEETING_AGAIN = re.compile(
+    r"\b(?:see you (?:next|on|after|at|soon|then|tomorrow|in|later)|next (?:week|session|time)"
+    r"|after the (?:holidays|break|weekend)|when i'm back|catch up)\b"
+)
+# Points for the high combination: a strong cue is 2, a weak one 1, per category.
+_HIGH_POINTS = 4
+
+
+@dataclass(frozen=True)
+class _Cue:
+    category: str
+    strong: bool
+    start: int
+    end: int
+    words: str
+
+
+def _cues(text: str, refused: bytearray) -> list[_Cue]:
+    found: list[_Cue] = []
+    # A weak cue inside a strong cue's words ("cut" in "cut myself") adds nothing.
+    taken = bytearray(len(text))
+    for category, strong, pattern in sorted(_CUES, key=lambda cue: not cue[1]):
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            if end == start or any(refused[start:end]):
+                continue
+            if strong:
+                taken[start:end] = b"\x01" * (end - start)
+            elif any(taken[start:end]):
+                continue
+            if _is_negated(text, start, end, inside=True):
+                continue
+            found.append(_Cue(category, strong, start, end, match.group(0)))
+    return found
+
+
+def _window_level(cues: list[_Cue], text: str, start: int, end: int) -> tuple[str, str]:
+    """The level a span's cues give, and which combination gave it."""
+    strong = {cue.category for cue in cues if cue.strong}
+    present = {cue.category for cue in cues}
+    if not present:
+        return "none", ""
+    span = text[start:end]
+    # Messages come from the client: a sentence is theirs unless it is only about
+    # someone else ("my sister says she wants to die").
+    first_person = bool(_FIRST_PERSON.search(span)) or not _THIRD_PERSON.search(span)
+
+    def count(category: str) -> int:
+        return sum(1 for cue in cues if cue.category == category)
+
+    def points(category: str) -> int:
+        return min(3, sum(2 if cue.strong else 1 for cue in cues if cue.category == category))
+
+    if first_person:
+        lethal = max(points("method"), points("ending"), points("wish-to-die"))
+        weight = points("intent") + lethal + points("hopelessness")
+        if points("intent") and lethal and weight >= _HIGH_POINTS:
+            return "high", "intent or timing with a method or an ending"
+        if "wish-to-die" in strong:
+            return "high", "wanting to die"
+        if "method" in strong and "ending" in strong:
+            return "high", "a method or means with an ending"
+        if "hopelessness" in strong and "method" in present:
+            return "high", "hopelessness with a method or means"
+        if "finality" in strong and not _MEETING_AGAIN.search(span):
+            if len(present) >= 2:
+                return "high", "a goodbye with another sign"
+            if count("finality") >= 2:
+                return "high", "more than one sign of a goodbye"
+        if "self-harm" in strong and (len(present) >= 2 or count("self-harm") >= 2):
+            return "high", "self-harm with another sign"
+        if "abuse" in strong and (len(present) >= 2 or count("abuse") >= 2):
+            return "high", "being hurt or controlled, with another sign"
+    if "harm-others" in strong and points("intent"):
+        return "high", "harm to someone else with intent"
+    if strong - {"intent"}:
+        return "medium", "a word of concern"
+    if len(present - {"intent"}) >= 2:
+        return "medium", "signs from more than one category"
+    if present & {"method", "ending"} and ("intent" in strong or count("intent") >= 2):
+        return "medium", "intent or timing near a method or an ending"
+    if "intent" in strong:
+        return "low", "intent or timing words alone"
+    return "none", ""
+
+
+def _concern_reasons(text: str, refused: bytearray, existing: list[RiskReason]) -> list[RiskReason]:
+    cues = _cues(text, refused)
+    if not cues:
+        return []
+    bounds: list[tuple[int, int]] = []
+    position = 0
+    for match in _SENTENCE_END.finditer(text):
+        bounds.append((position, match.end()))
+        position = match.end()
+    if position < len(text):
+        bounds.append((position, len(text)))
+    by_sentence: list[list[_Cue]] = [[] for _ in bounds]
+    index = 0
+    for cue in sorted(cues, key=lambda c: c.start):
+        while index < len(bounds) - 1 and cue.start >= bounds[index][1]:
+            index += 1
+        by_sentence[index].append(cue)
+    reasons: list[RiskReason] = []
+    already = max((_RANK[r.level] for r in existing if not r.negated), default=_RANK["none"])
+    previous_rank = 0
+    for index, sentence_cues in enumerate(by_sentence):
+        if not sentence_cues:
+            previous_rank = 0
+            continue
+        start, end = bounds[index]
+        alone, why = _window_level(sentence_cues, text, start, end)
+        rank = _RANK[alone]
+        chosen, chosen_cues = (alone, why), sentence_cues
+        if index and by_sentence[index - 1]:
+            pair_cues = by_sentence[index - 1] + sentence_cues
+            pair_start = bounds[index - 1][0]
+            paired, pair_why = _window_level(pair_cues, text, pair_start, end)
+            if _RANK[paired] > max(rank, previous_rank):
+                chosen, chosen_cues = (paired, pair_why), pair_cues
+        level, why = chosen
+        previous_rank = rank
+        if _RANK[level] <= already:
+            continue
+        reasons.append(_concern_reason(level, why, chosen_cues, text))
+    return reasons
+
+
+def _concern_reason(level: str, why: str, cues: list[_Cue], text: str) -> RiskReason:
+    named: dict[str, list[str]] = {}
+    for cue in cues:
+        words = named.setdefault(cue.category, [])
+        if cue.words not in words:
+            words.append(cue.words)
+    parts = "; ".join(
+        f"{_LEXICON[category][0]}: " + ", ".join(f"'{word}'" for word in named[category])
+        for category in _CATEGORY_ORDER
+        if category in named
+    )
+    start = min(cue.start for cue in cues)
+    end = max(cue.end for cue in cues)
+    # Begin the excerpt at a word's start ("i'll", not "'ll").
+    word_start = text.rfind(" ", max(0, start - 40), start)
+    if word_start >= 0:
+        start = word_start + 1
+    elif start <= 40:
+        start = 0
+    acts = any(cue.category in ("method", "self-harm") for cue in cues)
+    if level == "high" and acts and _told_as_past(text, start):
+        level, why = "medium", f"{why}, told as in the past"
+    label = f"Words of concern ({why}) — {parts}"
+    return RiskReason(
+        rule="concern-words",
+        label=label,
+        excerpt=text[start:end][:200].strip(),
+        level=level,
+    )
+
+
+# ---------------------------------------------------------------------------
 # Assessment
 # ---------------------------------------------------------------------------
 
@@ -591,6 +1070,9 @@ def _reasons(text: str) -> list[RiskReason]:
     # One mark per character an earlier rule has matched; the same words matched
     # twice by one rule give one reason (a dict keeps the first, in order).
     claimed = bytearray(len(text))
+    # Words inside a phrase found negated ("I would never hurt myself") are not
+    # read again by the concern lexicon.
+    refused = bytearray(len(text))
     found: dict[RiskReason, None] = {}
     for rule in _RULES:
         for match in rule.pattern.finditer(text):
@@ -598,7 +1080,12 @@ def _reasons(text: str) -> list[RiskReason]:
             if end == start or any(claimed[start:end]):
                 continue
             claimed[start:end] = b"\x01" * (end - start)
-            found.setdefault(_reason_for(rule, text, match))
+            reason = _reason_for(rule, text, match)
+            if reason.negated:
+                refused[start:end] = b"\x01" * (end - start)
+            found.setdefault(reason)
+    for reason in _concern_reasons(text, refused, list(found)):
+        found.setdefault(reason)
     return list(found)
 
 
