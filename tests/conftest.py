@@ -275,6 +275,16 @@ def route_samples(cast: Cast) -> dict[str, Any]:
     from hearth.safety.escalation import help_request_raise
 
     incident = help_request_raise(membership=cast.memberships["alice"]).incident
+    from hearth.safety.risk import risk_flag_raise
+
+    risk_flag = risk_flag_raise(  # Tom's flag on Alice, raised after her help request
+        organisation=cast.organisations["riverside"],
+        client=cast.records["alice"],
+        type="self_harm",
+        level="low",
+        source="clinician",
+        raised_by=cast.memberships["tom"],
+    )
     return {
         "thread": thread,
         "attachment": sent.message.attachments.get(),
@@ -289,6 +299,7 @@ def route_samples(cast: Cast) -> dict[str, Any]:
         "measure_response": response,
         "review": review,
         "incident": incident,
+        "risk_flag": risk_flag,
         "kwargs": {
             "record_id": cast.records["alice"].pk,
             "invitation_id": invitation.pk,
@@ -307,6 +318,7 @@ def route_samples(cast: Cast) -> dict[str, Any]:
             "code": "phq-9",
             "feedback_id": 1,
             "review_id": review.pk,
+            "flag_id": risk_flag.pk,
         },
     }
 

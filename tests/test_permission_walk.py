@@ -326,6 +326,20 @@ ROUTES: dict[str, Rule] = {
         post_only({"tom", "theo", "sam", "olive"}),
         kwargs=lambda cast, extra: {"incident_id": extra["incident"].pk},
     ),
+    # Safety on the client record over the API: the same people as the pages (clients
+    # their own safety details and plan), 401 without credentials.
+    "api_safety_details": Rule(
+        {**ALICE_RECORD_API, "alice": 200, "charlie": 404}, kwargs=alice_record
+    ),
+    "api_safety_plan": Rule(
+        {**ALICE_RECORD_API, "alice": 200, "charlie": 404, "ada": 403}, kwargs=alice_record
+    ),
+    "api_suitability": Rule({**ALICE_RECORD_API, "ada": 403}, kwargs=alice_record),
+    "api_suitability_reviews_due": Rule(only(CLINICIANS, anon=401)),
+    "api_risk_flags": Rule({**ALICE_RECORD_API, "ada": 403}, kwargs=alice_record),
+    "api_risk_flag_resolve": Rule(
+        post_only(CLINICIANS), kwargs=lambda cast, extra: {"flag_id": extra["risk_flag"].pk}
+    ),
     # The session-start check of Alice's video appointment: she answers, Tom reviews.
     "session_check": Rule(
         ALICE_CHECK,

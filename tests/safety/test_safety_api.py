@@ -69,5 +69,23 @@ def test_the_schema_describes_the_safety_endpoints(cast: Cast, as_persona: Any) 
         "/api/v1/appointments/{appointment_id}/session-check/confirm/",
         "/api/v1/appointments/{appointment_id}/session-check/override/",
         "/api/v1/incidents/{incident_id}/acknowledge/",
+        "/api/v1/clients/{record_id}/safety-details/",
+        "/api/v1/clients/{record_id}/safety-plan/",
+        "/api/v1/clients/{record_id}/suitability/",
+        "/api/v1/suitability/reviews-due/",
+        "/api/v1/clients/{record_id}/risk-flags/",
+        "/api/v1/risk-flags/{flag_id}/resolve/",
     ):
         assert path in schema["paths"], path
+    methods = {
+        "/api/v1/clients/{record_id}/safety-details/": {"get", "put"},
+        "/api/v1/clients/{record_id}/safety-plan/": {"get", "post"},
+        "/api/v1/clients/{record_id}/suitability/": {"get", "post"},
+        "/api/v1/clients/{record_id}/risk-flags/": {"get", "post"},
+    }
+    for path, expected in methods.items():
+        operations = schema["paths"][path]
+        assert expected <= set(operations), (path, set(operations))
+        assert all(operations[m].get("summary") for m in expected), path
+    bodies = schema["components"]["schemas"]
+    assert bodies["RiskFlagRaiseRequest"]["required"] == ["level", "source", "type"]
