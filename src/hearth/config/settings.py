@@ -308,6 +308,9 @@ SPECTACULAR_SETTINGS = {
         "ModalityEnum": "hearth.scheduling.models.Modality",
         "RiskLevelEnum": "hearth.safety.models.RiskLevel",
         "RiskTypeEnum": "hearth.safety.models.RiskType",
+        "IncidentKindEnum": "hearth.safety.models.Incident.Kind",
+        "IncidentStatusEnum": "hearth.safety.models.Incident.Status",
+        "IncidentActionEnum": "hearth.safety.models.IncidentStep.Action",
     },
 }
 
