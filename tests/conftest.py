@@ -275,6 +275,23 @@ def route_samples(cast: Cast) -> dict[str, Any]:
     from hearth.safety.escalation import help_request_raise
 
     incident = help_request_raise(membership=cast.memberships["alice"]).incident
+    from hearth.safety.escalation import duty_shift_add
+    from hearth.safety.risk import risk_flag_raise
+
+    risk_flag = risk_flag_raise(  # Tom's flag on Alice, raised after her help request
+        organisation=cast.organisations["riverside"],
+        client=cast.records["alice"],
+        type="self_harm",
+        level="low",
+        source="clinician",
+        raised_by=cast.memberships["tom"],
+    )
+    duty_shift = duty_shift_add(  # Theo on duty from the first sample appointment
+        membership=cast.memberships["ada"],
+        clinician=cast.memberships["theo"],
+        starts_at=appointment.starts_at,
+        ends_at=appointment.ends_at,
+    )
     return {
         "thread": thread,
         "attachment": sent.message.attachments.get(),
@@ -289,6 +306,8 @@ def route_samples(cast: Cast) -> dict[str, Any]:
         "measure_response": response,
         "review": review,
         "incident": incident,
+        "risk_flag": risk_flag,
+        "duty_shift": duty_shift,
         "kwargs": {
             "record_id": cast.records["alice"].pk,
             "invitation_id": invitation.pk,
@@ -307,6 +326,8 @@ def route_samples(cast: Cast) -> dict[str, Any]:
             "code": "phq-9",
             "feedback_id": 1,
             "review_id": review.pk,
+            "flag_id": risk_flag.pk,
+            "shift_id": duty_shift.pk,
         },
     }
 

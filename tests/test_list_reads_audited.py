@@ -21,6 +21,8 @@ from hearth.governance.models import AuditEvent
         ("ada", "/waitlist/", "waitlist_entry.list"),
         ("tom", "/messages/", "message_thread.list"),
         ("sam", "/safety/incidents/", "incident.list"),
+        ("sam", "/api/v1/incidents/", "incident.list"),
+        ("tom", "/api/v1/suitability/reviews-due/", "suitability.list"),
     ],
 )
 def test_list_read_is_audited(

@@ -326,6 +326,39 @@ ROUTES: dict[str, Rule] = {
         post_only({"tom", "theo", "sam", "olive"}),
         kwargs=lambda cast, extra: {"incident_id": extra["incident"].pk},
     ),
+    # The rest of safety over the API: the same people as the pages (clients their own
+    # safety details and plan), 401 without credentials.
+    "api_safety_details": Rule(
+        {**ALICE_RECORD_API, "alice": 200, "charlie": 404}, kwargs=alice_record
+    ),
+    "api_safety_plan": Rule(
+        {**ALICE_RECORD_API, "alice": 200, "charlie": 404, "ada": 403}, kwargs=alice_record
+    ),
+    "api_suitability": Rule({**ALICE_RECORD_API, "ada": 403}, kwargs=alice_record),
+    "api_suitability_reviews_due": Rule(only(CLINICIANS, anon=401)),
+    "api_risk_flags": Rule({**ALICE_RECORD_API, "ada": 403}, kwargs=alice_record),
+    "api_risk_flag_resolve": Rule(
+        post_only(CLINICIANS), kwargs=lambda cast, extra: {"flag_id": extra["risk_flag"].pk}
+    ),
+    "api_duty_shifts": Rule(only(STAFF_WITH_RECORDS, anon=401)),
+    "api_duty_shift": Rule(
+        only({"sam", "ada"}, ok=405, anon=401),
+        kwargs=lambda cast, extra: {"shift_id": extra["duty_shift"].pk},
+        note="DELETE only, by those who keep the rota",
+    ),
+    "api_escalation_policy": Rule(only(STAFF_WITH_RECORDS, anon=401)),
+    "api_incidents": Rule(only(CLINICIANS, anon=401)),
+    "api_incident": Rule(
+        {**ALICE_RECORD_API, "ada": 403},
+        kwargs=lambda cast, extra: {"incident_id": extra["incident"].pk},
+    ),
+    "api_incident_actions": Rule(
+        post_only(CLINICIANS), kwargs=lambda cast, extra: {"incident_id": extra["incident"].pk}
+    ),
+    "api_incident_close": Rule(
+        post_only({"sam"}), kwargs=lambda cast, extra: {"incident_id": extra["incident"].pk}
+    ),
+    "api_disclosures": Rule(post_only(CLINICIANS), kwargs=alice_appointment),
     # The session-start check of Alice's video appointment: she answers, Tom reviews.
     "session_check": Rule(
         ALICE_CHECK,

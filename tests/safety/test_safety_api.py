@@ -69,5 +69,35 @@ def test_the_schema_describes_the_safety_endpoints(cast: Cast, as_persona: Any) 
         "/api/v1/appointments/{appointment_id}/session-check/confirm/",
         "/api/v1/appointments/{appointment_id}/session-check/override/",
         "/api/v1/incidents/{incident_id}/acknowledge/",
+        "/api/v1/clients/{record_id}/safety-details/",
+        "/api/v1/clients/{record_id}/safety-plan/",
+        "/api/v1/clients/{record_id}/suitability/",
+        "/api/v1/suitability/reviews-due/",
+        "/api/v1/clients/{record_id}/risk-flags/",
+        "/api/v1/risk-flags/{flag_id}/resolve/",
+        "/api/v1/duty-shifts/",
+        "/api/v1/duty-shifts/{shift_id}/",
+        "/api/v1/escalation-policy/",
+        "/api/v1/incidents/",
+        "/api/v1/incidents/{incident_id}/",
+        "/api/v1/incidents/{incident_id}/actions/",
+        "/api/v1/incidents/{incident_id}/close/",
+        "/api/v1/appointments/{appointment_id}/disclosures/",
     ):
         assert path in schema["paths"], path
+    methods = {
+        "/api/v1/clients/{record_id}/safety-details/": {"get", "put"},
+        "/api/v1/clients/{record_id}/safety-plan/": {"get", "post"},
+        "/api/v1/clients/{record_id}/suitability/": {"get", "post"},
+        "/api/v1/clients/{record_id}/risk-flags/": {"get", "post"},
+        "/api/v1/duty-shifts/": {"get", "post"},
+        "/api/v1/duty-shifts/{shift_id}/": {"delete"},
+        "/api/v1/escalation-policy/": {"get", "put"},
+    }
+    for path, expected in methods.items():
+        operations = schema["paths"][path]
+        assert expected <= set(operations), (path, set(operations))
+        assert all(operations[m].get("summary") for m in expected), path
+    bodies = schema["components"]["schemas"]
+    assert bodies["RiskFlagRaiseRequest"]["required"] == ["level", "source", "type"]
+    assert "IncidentActionEnum" in bodies

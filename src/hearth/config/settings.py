@@ -303,6 +303,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set the safety endpoints share, instead of generated ones.
+    "ENUM_NAME_OVERRIDES": {
+        "ModalityEnum": "hearth.scheduling.models.Modality",
+        "RiskLevelEnum": "hearth.safety.models.RiskLevel",
+        "RiskTypeEnum": "hearth.safety.models.RiskType",
+        "IncidentKindEnum": "hearth.safety.models.Incident.Kind",
+        "IncidentStatusEnum": "hearth.safety.models.Incident.Status",
+        "IncidentActionEnum": "hearth.safety.models.IncidentStep.Action",
+    },
 }
 
 # --- Internationalisation -------------------------------------------------------------

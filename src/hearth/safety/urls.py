@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hearth.safety import api, views
+from hearth.safety import api, api_escalation, api_records, views
 
 api_urlpatterns = [
     path("safety/crisis-numbers/", api.CrisisNumbersView.as_view(), name="api_crisis_numbers"),
@@ -24,6 +24,68 @@ api_urlpatterns = [
         "incidents/<int:incident_id>/acknowledge/",
         api.AcknowledgeView.as_view(),
         name="api_incident_acknowledge",
+    ),
+    path(
+        "clients/<int:record_id>/safety-details/",
+        api_records.SafetyDetailsView.as_view(),
+        name="api_safety_details",
+    ),
+    path(
+        "clients/<int:record_id>/safety-plan/",
+        api_records.SafetyPlanView.as_view(),
+        name="api_safety_plan",
+    ),
+    path(
+        "clients/<int:record_id>/suitability/",
+        api_records.SuitabilityView.as_view(),
+        name="api_suitability",
+    ),
+    path(
+        "suitability/reviews-due/",
+        api_records.SuitabilityReviewsDueView.as_view(),
+        name="api_suitability_reviews_due",
+    ),
+    path(
+        "clients/<int:record_id>/risk-flags/",
+        api_records.ClientRiskFlagsView.as_view(),
+        name="api_risk_flags",
+    ),
+    path(
+        "risk-flags/<int:flag_id>/resolve/",
+        api_records.RiskFlagResolveView.as_view(),
+        name="api_risk_flag_resolve",
+    ),
+    path("duty-shifts/", api_escalation.DutyShiftListView.as_view(), name="api_duty_shifts"),
+    path(
+        "duty-shifts/<int:shift_id>/",
+        api_escalation.DutyShiftDetailView.as_view(),
+        name="api_duty_shift",
+    ),
+    path(
+        "escalation-policy/",
+        api_escalation.EscalationPolicyView.as_view(),
+        name="api_escalation_policy",
+    ),
+    path("incidents/", api_escalation.IncidentListView.as_view(), name="api_incidents"),
+    path(
+        "incidents/<int:incident_id>/",
+        api_escalation.IncidentDetailView.as_view(),
+        name="api_incident",
+    ),
+    path(
+        "incidents/<int:incident_id>/actions/",
+        api_escalation.IncidentActionView.as_view(),
+        name="api_incident_actions",
+    ),
+    path(
+        "incidents/<int:incident_id>/close/",
+        api_escalation.IncidentCloseView.as_view(),
+        name="api_incident_close",
+    ),
+    path(
+        "appointments/<int:appointment_id>/disclosures/",
+        api_escalation.DisclosureView.as_view(),
+        name="api_disclosures",
     ),
 ]
 
