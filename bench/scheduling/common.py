@@ -71,6 +71,9 @@ def bench_environment(database: str) -> Iterator[BenchEnv]:
                 HEARTH_SECRET_KEY=secrets.token_urlsafe(50),
                 HEARTH_ALLOWED_HOSTS="127.0.0.1",
                 DJANGO_SETTINGS_MODULE="hearth.config.settings",
+                # The servers keep a pool of database connections, as deploy/env.example
+                # recommends; BENCH_DB_POOL_MAX=0 measures opening one per call.
+                HEARTH_DB_POOL_MAX=os.environ.get("BENCH_DB_POOL_MAX", "8"),
             )
             yield BenchEnv(url, var_dir, env)
     finally:

@@ -163,6 +163,8 @@ def asgi_server_on_test_database(
             "DATABASE_URL": test_database_url(),
             "HEARTH_KEYRING": keyring,
             "HEARTH_SECRET_KEY": settings.SECRET_KEY,
+            # As deployed: a pool of database connections (on PostgreSQL).
+            "HEARTH_DB_POOL_MAX": "4",
             **(extra_env or {}),
         }
     )

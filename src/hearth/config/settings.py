@@ -109,6 +109,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
     }
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-hearth.sqlite3")}
+elif envint("HEARTH_DB_POOL_MAX", 0) > 0:
+    # A psycopg connection pool per process: a database call borrows an open connection
+    # instead of opening one (every WebSocket frame that touches the database would
+    # otherwise pay a connection set-up). Off unless sized; see deploy/hearth.env.
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": envint("HEARTH_DB_POOL_MAX", 0),
+        "timeout": 10,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channel layer and cache ----------------------------------------------------------
