@@ -20,7 +20,7 @@ from hearth.governance.models import AuditEvent
 from hearth.messaging.attachments import Upload
 from hearth.messaging.models import Arrangement, Attachment, Message, Notification
 from hearth.messaging.notifications import SUBJECT, message_notifications_send
-from hearth.messaging.selectors import access_thread, unread_count
+from hearth.messaging.selectors import access_thread, threads_with_unread, unread_count
 from hearth.messaging.services import (
     message_send,
     next_reply_window,
@@ -217,6 +217,24 @@ def test_reading_clears_unread_and_the_pending_notification(cast: Cast) -> None:
     assert thread_mark_read(membership=cast.memberships["alice"], thread=thread, seq=99) == 2
     assert unread_count(cast.memberships["alice"]) == 0
     assert not Notification.objects.filter(user=cast.users["alice"]).exists()
+
+
+@pytest.mark.django_db
+def test_each_thread_counts_its_unread_messages_in_one_query(
+    cast: Cast, django_assert_num_queries: Any
+) -> None:
+    send(cast, "tom", "Hello")
+    send(cast, "tom", "Are you free Tuesday?")
+    send(cast, "alice", "Yes")  # one's own messages are never unread
+    thread = thread_for_client(cast.records["alice"])
+    thread.refresh_from_db()
+    with django_assert_num_queries(1):
+        counts = [(t.pk, n) for t, n in threads_with_unread(cast.memberships["alice"])]
+    assert counts == [(thread.pk, 0)]  # sending read everything before it
+    send(cast, "tom", "See you then")
+    assert threads_with_unread(cast.memberships["alice"])[0][1] == 1
+    assert threads_with_unread(cast.memberships["tom"])[0][1] == 0
+    assert threads_with_unread(cast.memberships["sam"])[0][1] == 4
 
 
 @pytest.mark.django_db(transaction=True)

@@ -82,9 +82,9 @@ def call_is_open(appointment: Appointment) -> bool:
 def client_callback_number(appointment: Appointment) -> str:
     """The number the therapist phones if the call fails, or for a telephone session:
     the one the client confirmed for this session, else the one on their record."""
-    from hearth.safety.checks import session_check_status
+    from hearth.safety.checks import session_location
 
-    location = session_check_status(appointment).location
+    location = session_location(appointment)
     if location is not None and location.callback_phone:
         return location.callback_phone
     return appointment.client.phone

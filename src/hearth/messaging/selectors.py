@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -53,8 +53,7 @@ def thread_messages(thread: Thread, *, after: int = 0, limit: int = 200) -> list
 
 
 def thread_recent(thread: Thread, *, count: int = 50) -> list[Message]:
-    latest = thread_messages(thread, after=max(0, thread.last_seq - count), limit=count)
-    return latest
+    return thread_messages(thread, after=max(0, thread.last_seq - count), limit=count)
 
 
 def read_upto(thread: Thread) -> dict[int, int]:
@@ -77,19 +76,26 @@ def unread_count(membership: Membership) -> int:
 
 
 def threads_with_unread(membership: Membership) -> list[tuple[Thread, int]]:
+    """The member's threads, latest activity first, each with its count of messages from
+    others after the member's last read (one query)."""
     last_read = ReadState.objects.filter(thread=OuterRef("pk"), user_id=membership.user_id).values(
         "last_read_seq"
     )
-    threads = threads_visible_to(membership).annotate(read=Coalesce(Subquery(last_read), Value(0)))
-    result: list[tuple[Thread, int]] = []
-    for thread in threads.order_by("-last_seq"):
-        unread = (
-            thread.messages.filter(seq__gt=thread.read)
-            .exclude(Q(sender_id=membership.user_id))
-            .count()
-        )
-        result.append((thread, unread))
-    return result
+    unread = (
+        Message.objects.filter(thread=OuterRef("pk"), seq__gt=OuterRef("read"))
+        .exclude(sender_id=membership.user_id)
+        .order_by()
+        .values("thread")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    threads = (
+        threads_visible_to(membership)
+        .annotate(read=Coalesce(Subquery(last_read), Value(0)))
+        .annotate(unread=Coalesce(Subquery(unread), Value(0)))
+        .order_by("-last_seq")
+    )
+    return [(thread, thread.unread) for thread in threads]
 
 
 def access_attachment(membership: Membership, attachment_id: int) -> Attachment:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import json
-import threading
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,8 +12,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -33,6 +29,7 @@ from hearth.messaging.models import (
     ReadState,
     Thread,
 )
+from hearth.platform.realtime import group_send_now
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
@@ -42,20 +39,7 @@ def thread_group(thread_id: int) -> str:
 
 
 def _publish(thread_id: int, event: dict[str, object]) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    send = async_to_sync(layer.group_send)
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        send(thread_group(thread_id), event)
-        return
-    # Called from sync code on a thread that runs an event loop (a script or test
-    # driving a browser): async_to_sync cannot run here, so a helper thread sends.
-    helper = threading.Thread(target=send, args=(thread_group(thread_id), event))
-    helper.start()
-    helper.join()
+    group_send_now(thread_group(thread_id), event)
 
 
 def thread_for_client(client: object) -> Thread:

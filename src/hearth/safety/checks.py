@@ -8,6 +8,7 @@ Public interface (the call page and waiting room use these):
 - ``session_check_override(membership=..., appointment=..., reason=...)``: start without it
 - ``session_check_status(appointment)`` → ``CheckStatus``: may the therapist start, the
   confirmed location and the crisis numbers that serve it
+- ``session_location(appointment)``: only where the client is (no crisis numbers)
 """
 
 from __future__ import annotations
@@ -272,12 +273,9 @@ def _state(check: SessionStartCheck | None) -> str:
     return "submitted" if check.confirmed_by_client_at is not None else "missing"
 
 
-def session_check_status(appointment: Appointment) -> CheckStatus:
-    """Whether the therapist may start, where the client is, and the numbers for there.
-
-    Reads no permission itself: call it after ``access_check_appointment`` (or the call
-    page's own access check), which audits the read.
-    """
+def _check_and_location(
+    appointment: Appointment,
+) -> tuple[SessionStartCheck | None, SafetyDetails | None, SessionLocation | None]:
     check = SessionStartCheck.objects.filter(appointment=appointment).first()
     details = SafetyDetails.objects.filter(client_id=appointment.client_id).first()
     location: SessionLocation | None = None
@@ -293,6 +291,22 @@ def session_check_status(appointment: Appointment) -> CheckStatus:
             details.callback_phone,
             False,
         )
+    return check, details, location
+
+
+def session_location(appointment: Appointment) -> SessionLocation | None:
+    """Where the client is for this session: as confirmed in its check, else as on file.
+    Reads no permission itself (as ``session_check_status``)."""
+    return _check_and_location(appointment)[2]
+
+
+def session_check_status(appointment: Appointment) -> CheckStatus:
+    """Whether the therapist may start, where the client is, and the numbers for there.
+
+    Reads no permission itself: call it after ``access_check_appointment`` (or the call
+    page's own access check), which audits the read.
+    """
+    check, details, location = _check_and_location(appointment)
     country = location.country if location else ""
     region = location.region if location else ""
     return CheckStatus(

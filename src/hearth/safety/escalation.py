@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
@@ -36,6 +34,7 @@ from hearth.accounts.selectors import audit_denied
 from hearth.clients.models import ClientRecord
 from hearth.clients.selectors import client_records_visible_to
 from hearth.governance.audit import audit_record
+from hearth.platform.realtime import group_send_now
 from hearth.safety.directory import crisis_numbers_for
 from hearth.safety.models import (
     CrisisService,
@@ -147,14 +146,12 @@ def _deliver(incident_id: int, user_ids: list[int], *, escalated: bool) -> None:
     text = f"{incident.client.display_name} {what}." + (
         " Nobody has responded yet: this alert was escalated to you." if escalated else ""
     )
-    layer = get_channel_layer()
     for user_id in user_ids:
         try:
-            if layer is not None:
-                async_to_sync(layer.group_send)(
-                    alert_group(user_id),
-                    {"type": "alert.new", "incident": incident_id, "url": url, "text": text},
-                )
+            group_send_now(
+                alert_group(user_id),
+                {"type": "alert.new", "incident": incident_id, "url": url, "text": text},
+            )
         except Exception:
             logger.exception("real-time alert for incident %s failed", incident_id)
     message = (
@@ -384,14 +381,12 @@ def escalation_acknowledge(*, membership: Membership, incident: Incident) -> Inc
 
 
 def _tell_acknowledged(incident_id: int, user_ids: list[int], name: str) -> None:
-    layer = get_channel_layer()
     for user_id in user_ids:
         try:
-            if layer is not None:
-                async_to_sync(layer.group_send)(
-                    alert_group(user_id),
-                    {"type": "alert.acknowledged", "incident": incident_id, "by": name},
-                )
+            group_send_now(
+                alert_group(user_id),
+                {"type": "alert.acknowledged", "incident": incident_id, "by": name},
+            )
         except Exception:
             logger.exception("acknowledgement notice for incident %s failed", incident_id)
 
