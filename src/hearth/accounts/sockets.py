@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from channels.consumer import get_handler_name
-from channels.db import DatabaseSyncToAsync
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from hearth.accounts.models import STAFF_ROLES, Membership
@@ -70,11 +69,3 @@ class DirectDispatchConsumer(AsyncWebsocketConsumer):
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
-
-
-def database_async_parallel(func: Any) -> Any:
-    """Like ``channels.db.database_sync_to_async``, but run on a worker thread of the
-    event loop's pool instead of the one thread-sensitive sync thread, so that database
-    calls of different sockets overlap. For self-contained calls only: each runs in its
-    own transaction (or none) and relies on no thread-bound state but its connection."""
-    return DatabaseSyncToAsync(func, thread_sensitive=False)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from channels.db import database_sync_to_async
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -18,7 +19,6 @@ from django.http import Http404
 from hearth.accounts.models import Membership
 from hearth.accounts.sockets import (
     DirectDispatchConsumer,
-    database_async_parallel,
     socket_audit_context,
     socket_membership,
 )
@@ -31,7 +31,7 @@ from hearth.messaging.services import message_send, thread_group, thread_mark_re
 MAX_FRAME = 64 * 1024
 
 
-@database_async_parallel
+@database_sync_to_async
 def _authorise(user: Any, thread_id: int) -> tuple[Membership, Thread] | None:
     thread = Thread.objects.filter(pk=thread_id).only("organisation_id").first()
     membership = socket_membership(user, thread.organisation_id) if thread else None
@@ -43,12 +43,12 @@ def _authorise(user: Any, thread_id: int) -> tuple[Membership, Thread] | None:
         return None
 
 
-@database_async_parallel
+@database_sync_to_async
 def _after(thread: Thread, seq: int) -> list[dict[str, Any]]:
     return [message_json(m) for m in thread_messages(thread, after=seq)]
 
 
-@database_async_parallel
+@database_sync_to_async
 def _send(membership: Membership, thread: Thread, client_id: str, body: str) -> dict[str, Any]:
     try:
         result = message_send(membership=membership, thread=thread, client_id=client_id, body=body)
@@ -64,20 +64,15 @@ def _send(membership: Membership, thread: Thread, client_id: str, body: str) -> 
     }
 
 
-@database_async_parallel
+@database_sync_to_async
 def _read(membership: Membership, thread: Thread, seq: int) -> int:
     thread.refresh_from_db(fields=["last_seq"])
     return thread_mark_read(membership=membership, thread=thread, seq=seq)
 
 
-@database_async_parallel
+@database_sync_to_async
 def _reads(thread: Thread) -> dict[int, int]:
     return read_upto(thread)
-
-
-# Every database call of this consumer is one self-contained read or transaction
-# (message_send takes the thread's row lock and numbers the message inside its own
-# transaction), so the calls of different sockets may run at once.
 
 
 class ThreadConsumer(DirectDispatchConsumer):
