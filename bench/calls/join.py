@@ -180,11 +180,24 @@ def book(calls: int) -> Setup:
 
 
 def floor_page(room: int, role: str) -> bytes:
-    admit = '<button type="button" id="admit" disabled>Let in</button>'
-    if role != "therapist":
+    if role == "therapist":
+        # No server, so no session-start check to wait for: the floor's is done.
+        admit = (
+            '<div id="session-check-review" data-may-start="true"></div>'
+            '<button type="button" id="admit" disabled>Let in</button>'
+        )
+        controls = (
+            '<button type="button" id="phone">Switch to phone</button>'
+            '<button type="button" id="end">End session</button>'
+            '<div id="phone-confirm" hidden><button type="button" id="phone-yes">Yes</button>'
+            '<button type="button" id="phone-no">No</button></div>'
+        )
+    else:
         admit = ""
+        controls = '<button type="button" id="leave">Leave</button>'
     html = (FLOOR / "call.html").read_text(encoding="utf-8")
-    html = html.replace("ROOM", str(room)).replace("ROLE", role).replace("ADMIT", admit)
+    html = html.replace("ROOM", str(room)).replace("ROLE", role)
+    html = html.replace("ADMIT", admit).replace("CONTROLS", controls)
     return html.encode()
 
 
@@ -398,7 +411,8 @@ def main(argv: list[str] | None = None) -> int:
     with bench_environment(DATABASE) as bench:
         hearth(bench, "migrate", "--no-input")
         hearth(bench, "demo")
-        os.environ["HEARTH_CALL_OPENS_MINUTES"] = str(opens)  # read by settings at setup
+        # Read by settings at setup (django_setup replaces the HEARTH_ environment).
+        bench.env["HEARTH_CALL_OPENS_MINUTES"] = str(opens)
         django_setup(bench)
         setup = book(calls + 1)  # the first for an untimed warm-up call
         from django.db import connection
