@@ -230,25 +230,28 @@ def _triage(membership: Membership, thread: Thread, message: Message) -> tuple[d
     )
 
 
-def thread_members(thread: Thread) -> list[User]:
+def thread_member_ids(thread: Thread) -> set[int]:
     """The client, their therapist, and any other clinician who has written here."""
     ids = {thread.client.user_id, thread.client.therapist_id}
     ids |= set(
-        Message.objects.filter(thread=thread, sender__isnull=False).values_list(
-            "sender_id", flat=True
-        )
+        Message.objects.filter(thread=thread, sender__isnull=False)
+        .order_by()
+        .values_list("sender_id", flat=True)
+        .distinct()
     )
-    return list(User.objects.filter(pk__in=[i for i in ids if i is not None]))
+    return {i for i in ids if i is not None}
 
 
 def _notify_members(thread: Thread, sender: User, seq: int) -> None:
-    for member in thread_members(thread):
-        if member.pk == sender.pk:
-            continue
-        # One pending notification per person and thread: a burst sends one email.
-        Notification.objects.get_or_create(
-            user=member, thread=thread, sent_at=None, defaults={"first_seq": seq}
-        )
+    # One pending notification per person and thread (a unique constraint on the
+    # pending ones): a burst sends one email. Those already pending are left as they are.
+    Notification.objects.bulk_create(
+        [
+            Notification(user_id=member, thread=thread, first_seq=seq)
+            for member in sorted(thread_member_ids(thread) - {sender.pk})
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def _read_to(thread: Thread, user: User, seq: int) -> ReadState:
