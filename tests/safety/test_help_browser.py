@@ -5,12 +5,10 @@ therapist acknowledges and the duty clinician sees that too."""
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from hearth.accounts.personas import Cast
 from hearth.safety.escalation import escalations_advance
@@ -66,20 +64,6 @@ def test_help_now_reaches_the_therapist_and_the_duty_clinician(
     assert incident.acknowledged_by == cast.users["tom"]
 
 
-def advance(now: datetime) -> int:
-    """The worker's escalation job at ``now``, on a thread of its own as in the worker
-    (Playwright's event loop runs on the test's thread)."""
-
-    def job() -> int:
-        try:
-            return escalations_advance(now=now)
-        finally:
-            connection.close()  # this thread's own connection
-
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(job).result(timeout=30)
-
-
 def test_an_unacknowledged_alert_moves_to_the_next_person_when_time_passes(
     browser: Any,
     asgi_server: Any,  # noqa: F811
@@ -107,11 +91,11 @@ def test_an_unacknowledged_alert_moves_to_the_next_person_when_time_passes(
     staff["theo"].locator("#alerts .alert-item.urgent").wait_for(timeout=2000)
     incident = Incident.objects.get()
     # Not yet Sam's: still within the time to acknowledge.
-    assert advance(incident.opened_at + timedelta(minutes=4)) == 0
+    assert escalations_advance(now=incident.opened_at + timedelta(minutes=4)) == 0
     staff["sam"].wait_for_timeout(500)
     assert staff["sam"].locator("#alerts .alert-item.urgent").count() == 0
 
-    assert advance(incident.opened_at + timedelta(minutes=5, seconds=1)) == 1
+    assert escalations_advance(now=incident.opened_at + timedelta(minutes=5, seconds=1)) == 1
     moved = time.monotonic()
     staff["sam"].locator("#alerts .alert-item.urgent").wait_for(timeout=2000)
     assert time.monotonic() - moved < 2
